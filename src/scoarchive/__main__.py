@@ -1,0 +1,3 @@
+from scoarchive.cli import run
+
+run()

@@ -1,0 +1,303 @@
+"""Fetching: one HTTP exchange at a time, recorded byte for byte, within politeness bounds.
+
+Built on httpcore (httpx's transport layer) rather than httpx itself because the archive
+needs what httpx abstracts away: the header bytes with their original casing, the body
+still content-encoded, the peer's IP address, and a network backend that implements
+curl's ``--connect-to`` while the URL, Host header and TLS server name stay the real ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import socket
+import tempfile
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import BinaryIO
+
+import httpcore
+from protego import Protego
+
+from scoarchive.httpmsg import BodyTooLarge, decode_body
+from scoarchive.urls import ConnectTo, split_http_url
+from scoarchive.warc import HttpExchange, sha1_digest
+
+SPOOL_IN_MEMORY = 1 << 20
+RETRY_AFTER_CAP = 120.0
+ROBOTS_MAX_BYTES = 512 * 1024
+
+
+class ConnectToBackend(httpcore.AsyncNetworkBackend):
+    """Dials the address a ``--connect-to`` rule names instead of the URL's host."""
+
+    def __init__(self, rules: Sequence[ConnectTo]) -> None:
+        self._rules = list(rules)
+        self._inner = httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        for rule in self._rules:
+            if rule.matches(host, port):
+                host, port = rule.address, rule.address_port
+                break
+        return await self._inner.connect_tcp(
+            host, port, timeout=timeout, local_address=local_address, socket_options=socket_options
+        )
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        return await self._inner.connect_unix_socket(path, timeout=timeout, socket_options=socket_options)
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+@dataclass
+class FetchResult:
+    """An exchange, or why there is none (connection refused, timeout...)."""
+
+    url: str
+    exchange: HttpExchange | None = None
+    error: str | None = None
+    headers: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def status(self) -> int | None:
+        return self.exchange.status if self.exchange else None
+
+    def header(self, name: str) -> str | None:
+        wanted = name.lower()
+        return next((value for key, value in self.headers if key.lower() == wanted), None)
+
+    def retry_after(self) -> float | None:
+        """Seconds the server asked us to wait (Retry-After as seconds or as an HTTP date)."""
+        value = self.header("retry-after")
+        if not value:
+            return None
+        try:
+            return min(max(float(value), 0.0), RETRY_AFTER_CAP)
+        except ValueError:
+            pass
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        return min(max((when - datetime.now(UTC)).total_seconds(), 0.0), RETRY_AFTER_CAP)
+
+
+class HostGate:
+    """Per-host politeness: at most ``concurrency`` requests in flight, starts ``delay`` apart.
+
+    A server's Retry-After pauses the whole host, not just the URL that got it.
+    """
+
+    def __init__(self, delay: float, concurrency: int) -> None:
+        self.delay = delay
+        self._slots = asyncio.Semaphore(concurrency)
+        self._next_start = 0.0
+        self._lock = asyncio.Lock()
+
+    def pause(self, seconds: float) -> None:
+        self._next_start = max(self._next_start, time.monotonic() + seconds)
+
+    async def __aenter__(self) -> HostGate:
+        await self._slots.acquire()
+        async with self._lock:
+            now = time.monotonic()
+            start = max(now, self._next_start)
+            self._next_start = start + self.delay
+        if start > now:
+            await asyncio.sleep(start - now)
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self._slots.release()
+
+
+class Fetcher:
+    """GETs URLs and records each exchange exactly; never follows redirects by itself.
+
+    Redirects are the crawler's business: each hop is checked against the scope and queued
+    like any other URL, which is what detects loops and keeps off-scope targets unfetched.
+    """
+
+    def __init__(
+        self,
+        user_agent: str,
+        *,
+        timeout: float = 30.0,
+        max_bytes: int = 100 * 2**20,
+        max_duration: float = 600.0,
+        connect_to: Sequence[ConnectTo] = (),
+        max_connections: int = 16,
+    ) -> None:
+        self.user_agent = user_agent
+        self.timeout = timeout
+        self.max_bytes = max_bytes
+        self.max_duration = max_duration
+        self.requests_sent = 0
+        self._pool = httpcore.AsyncConnectionPool(
+            max_connections=max_connections,
+            network_backend=ConnectToBackend(connect_to),
+            socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
+            retries=0,
+        )
+
+    async def aclose(self) -> None:
+        await self._pool.aclose()
+
+    def _request_head(
+        self, url: str, extra: Sequence[tuple[str, str]]
+    ) -> tuple[str, list[tuple[str, str]], bytes]:
+        scheme, host, port, target = split_http_url(url)
+        host_header = host if port == (443 if scheme == "https" else 80) else f"{host}:{port}"
+        headers = [
+            ("Host", host_header),
+            ("User-Agent", self.user_agent),
+            ("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"),
+            ("Accept-Encoding", "gzip, deflate"),
+            ("Connection", "keep-alive"),
+            *extra,
+        ]
+        head = f"GET {target} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers) + "\r\n"
+        return target, headers, head.encode("utf-8")
+
+    async def fetch(self, url: str, extra_headers: Sequence[tuple[str, str]] = ()) -> FetchResult:
+        """One GET; the body is spooled to disk past 1 MiB and cut at ``max_bytes``."""
+        _, headers, request_head = self._request_head(url, extra_headers)
+        started = datetime.now(UTC)
+        deadline = time.monotonic() + self.max_duration
+        body = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 - owned by the exchange
+        timeouts = {"connect": self.timeout, "read": self.timeout, "write": self.timeout, "pool": None}
+        self.requests_sent += 1
+        try:
+            async with self._pool.stream(
+                "GET",
+                url,
+                headers=[(k.encode(), v.encode()) for k, v in headers],
+                extensions={"timeout": timeouts},
+            ) as response:
+                fields = [(k.decode("iso-8859-1"), v.decode("iso-8859-1")) for k, v in response.headers]
+                response_head = _response_head(response, fields)
+                payload = hashlib.sha1()
+                block = hashlib.sha1(response_head)
+                received = 0
+                truncated = None
+                async for chunk in response.aiter_stream():
+                    if received + len(chunk) > self.max_bytes:
+                        chunk = chunk[: self.max_bytes - received]
+                        truncated = "length"
+                    elif time.monotonic() > deadline:
+                        truncated = "time"
+                    body.write(chunk)
+                    payload.update(chunk)
+                    block.update(chunk)
+                    received += len(chunk)
+                    if truncated:
+                        break
+                ip_address = _peer_ip(response)
+        except (httpcore.TimeoutException, httpcore.NetworkError, httpcore.ProtocolError, OSError) as exc:
+            body.close()
+            return FetchResult(url, error=_describe(exc))
+        body.seek(0)
+        exchange = HttpExchange(
+            url=url,
+            date=started,
+            request_head=request_head,
+            response_head=response_head,
+            body=body,  # type: ignore[arg-type]  # a SpooledTemporaryFile is a binary file
+            body_length=received,
+            payload_digest=sha1_digest(payload),
+            block_digest=sha1_digest(block),
+            status=response.status,
+            ip_address=ip_address,
+            truncated=truncated,
+        )
+        return FetchResult(url, exchange=exchange, headers=fields)
+
+
+def _response_head(response: httpcore.Response, fields: list[tuple[str, str]]) -> bytes:
+    """Status line and headers as received.
+
+    The body is stored with its chunked transfer-coding removed (the payload WARC digests
+    are defined over), so a ``Transfer-Encoding`` header is kept under the name pywb uses,
+    ``X-Archive-Orig-Transfer-Encoding``, to keep the record readable as HTTP.
+    """
+    version = response.extensions.get("http_version", b"HTTP/1.1").decode("ascii")
+    reason = response.extensions.get("reason_phrase", b"").decode("iso-8859-1")
+    lines = [f"{version} {response.status} {reason}".rstrip()]
+    for name, value in fields:
+        if name.lower() == "transfer-encoding":
+            name = "X-Archive-Orig-Transfer-Encoding"
+        lines.append(f"{name}: {value}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("iso-8859-1")
+
+
+def _peer_ip(response: httpcore.Response) -> str | None:
+    stream = response.extensions.get("network_stream")
+    if stream is None:
+        return None
+    address = stream.get_extra_info("server_addr")
+    return str(address[0]) if address else None
+
+
+def _describe(exc: Exception) -> str:
+    kind = {
+        httpcore.ConnectTimeout: "connect timeout",
+        httpcore.ReadTimeout: "read timeout",
+        httpcore.ConnectError: "connection failed",
+    }.get(type(exc), type(exc).__name__)
+    detail = str(exc).strip()
+    return f"{kind}: {detail}" if detail else kind
+
+
+class Robots:
+    """robots.txt rules of one origin, with RFC 9309's defaults for missing files."""
+
+    def __init__(self, parser: Protego | None, allow_all: bool) -> None:
+        self._parser = parser
+        self._allow_all = allow_all
+
+    @classmethod
+    def from_body(cls, body: BinaryIO, content_encoding: str | None) -> Robots:
+        try:
+            text = decode_body(body, content_encoding, ROBOTS_MAX_BYTES)
+        except BodyTooLarge as exc:
+            text = exc.partial  # RFC 9309: parse at least the first 500 KiB
+        except ValueError:
+            return cls(None, allow_all=False)
+        return cls(Protego.parse(text.decode("utf-8", errors="replace")), allow_all=False)
+
+    @classmethod
+    def from_response(cls, status: int, body: BinaryIO, content_encoding: str | None) -> Robots:
+        """RFC 9309: 4xx means no rules; a failing robots.txt (5xx) means stay out."""
+        if 200 <= status < 300:
+            return cls.from_body(body, content_encoding)
+        if 400 <= status < 500:
+            return cls(None, allow_all=True)
+        return cls(None, allow_all=False)
+
+    def allowed(self, url: str, user_agent: str) -> bool:
+        if self._parser is not None:
+            return bool(self._parser.can_fetch(url, user_agent))
+        return self._allow_all
+
+    def crawl_delay(self, user_agent: str) -> float | None:
+        if self._parser is None:
+            return None
+        delay = self._parser.crawl_delay(user_agent)
+        return float(delay) if delay is not None else None

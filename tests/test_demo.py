@@ -1,0 +1,19 @@
+"""The quick start's main job, as a user runs it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import run_cli
+
+from scoarchive.settings import DataDir
+
+
+def test_demo_archives_the_replica_offline(tmp_path: Path) -> None:
+    data = tmp_path / "demo"
+    completed = run_cli("demo", "--data", str(data), timeout=300)
+    assert completed.returncode == 0, completed.stderr
+    assert "Traceback" not in completed.stderr
+    assert "pages fetched" in completed.stdout
+    warcs = DataDir(data).warc_files()
+    assert warcs and not DataDir(data).warc_files("*.open")
