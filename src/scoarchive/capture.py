@@ -147,6 +147,7 @@ class Crawler:
         self._write_lock = asyncio.Lock()
         self._outlinks = 0
         self._failed = 0
+        self._known: set[str] = set()
         self._unreachable: dict[str, str] = {}
 
     def _check_seed(self, seed: str) -> str:
@@ -182,7 +183,6 @@ class Crawler:
             timeout=self.config.timeout,
             max_bytes=self.config.max_bytes,
             connect_to=self.config.connect_to,
-            max_connections=self.config.concurrency,
         )
         politeness = self.profile.politeness
         delay = politeness.delay if self.config.delay is None else self.config.delay
@@ -190,12 +190,13 @@ class Crawler:
         self._slots = asyncio.Semaphore(self.config.concurrency)
         self._gates = {host: HostGate(delay, per_host) for host in self.profile.hosts}
         self._per_host = min(per_host, self.config.concurrency)
+        self._known = self.frontier.urls(self.run_id)
         try:
             if run.resumed:
                 self._recover()
             else:
                 seeds = [QueueItem(url, self._seed_action(url)) for url in self.seeds]
-                self.frontier.enqueue(self.run_id, seeds)
+                self.frontier.enqueue(self.run_id, self._unknown(seeds))
             for item in self.frontier.queued(self.run_id):
                 self._push(item)
             if self._pending:
@@ -332,12 +333,18 @@ class Crawler:
                 warc_file=ref.filename,
                 warc_offset=ref.offset,
                 seen=seen,
-                new_items=new_items,
+                new_items=self._unknown(new_items),
             )
         finally:
             exchange.body.close()
         for each in added:
             self._push(each)
+
+    def _unknown(self, items: list[QueueItem]) -> list[QueueItem]:
+        """Drop URLs the run already has, before they cost a database round trip."""
+        fresh = [item for item in items if item.url not in self._known]
+        self._known.update(item.url for item in fresh)
+        return fresh
 
     async def _write(self, method: Callable[..., RecordRef], *args: object) -> RecordRef:
         """Serialise writes; compress in a thread (zlib releases the GIL)."""
@@ -488,7 +495,7 @@ class Crawler:
             warc_file=path.name,
             warc_offset=offset,
             seen=seen,
-            new_items=new_items,
+            new_items=self._unknown(new_items),
         )
 
     # -- summary -------------------------------------------------------------------------

@@ -203,6 +203,7 @@ def sim(
     host: Annotated[str, typer.Option(help="Loopback address to bind.")] = "127.0.0.1",
     articles: Annotated[int, typer.Option(min=1, help="Generated news articles per host.")] = 30,
     faults: Annotated[bool, typer.Option(help="Serve the fault pages (503s, traps, bombs...).")] = True,
+    large_file_mb: Annotated[int, typer.Option(min=1, help="Size of the large PDF fault, in MiB.")] = 5,
 ) -> None:
     """Serve the replica of the SCO sites (English, Russian, Chinese) for tests and demos."""
     from scoarchive.replica import ReplicaConfig, serve
@@ -210,7 +211,10 @@ def sim(
     if not host.startswith("127.") and host not in ("localhost", "::1"):
         fail("the replica serves on loopback only (127.0.0.0/8, ::1)")
     try:
-        serve(host, port, ReplicaConfig(articles_per_host=articles, faults=faults))
+        config = ReplicaConfig(
+            articles_per_host=articles, faults=faults, large_file_bytes=large_file_mb * 2**20
+        )
+        serve(host, port, config)
     except OSError as exc:
         fail(f"cannot serve on {host}:{port}: {exc.strerror or exc}", code=1)
 

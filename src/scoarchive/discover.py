@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
@@ -54,11 +54,16 @@ def extract_links(html: bytes, page_url: str) -> list[Link]:
         return []
     base = next(iter(_BASE(root)), None)
     base_url = urljoin(page_url, str(base).strip()) if base else page_url
+    parts = urlsplit(base_url)
+    origin = f"{parts.scheme}://{parts.netloc}"
     links: list[Link] = []
     for requisite, hrefs in ((False, _NAVIGATION(root)), (True, _REQUISITES(root))):
         for href in hrefs:
             href = str(href).strip()
             if not href or href.lower().startswith(_SKIPPED_SCHEMES):
+                continue
+            if href.startswith("/") and not href.startswith("//") and ".." not in href:
+                links.append(Link(origin + href, requisite))  # most links: urljoin's result, cheaply
                 continue
             try:
                 links.append(Link(urljoin(base_url, href), requisite))

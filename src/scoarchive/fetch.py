@@ -13,6 +13,8 @@ import hashlib
 import socket
 import tempfile
 import time
+import weakref
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -64,6 +66,50 @@ class ConnectToBackend(httpcore.AsyncNetworkBackend):
 
     async def sleep(self, seconds: float) -> None:
         await self._inner.sleep(seconds)
+
+
+Origin = tuple[str, str, int]
+
+
+class Connections:
+    """Idle keep-alive connections, per origin, for the fetcher to reuse.
+
+    httpcore's connection pool scans every connection, with a syscall each, on every request
+    and release; at a few hundred pages a second that cost more CPU than all the crawler's own
+    work. A crawler only ever needs "an idle connection to this origin, else a new one".
+    """
+
+    def __init__(self, connect_to: Sequence[ConnectTo]) -> None:
+        self._backend = ConnectToBackend(connect_to)
+        self._idle: dict[Origin, list[httpcore.AsyncHTTPConnection]] = defaultdict(list)
+
+    async def acquire(self, origin: Origin) -> tuple[httpcore.AsyncHTTPConnection, bool]:
+        """A connection to ``origin`` and whether it was reused (so may have gone stale)."""
+        idle = self._idle[origin]
+        while idle:
+            connection = idle.pop()
+            if connection.is_idle() and not connection.has_expired():
+                return connection, True
+            await connection.aclose()
+        scheme, host, port = origin
+        fresh = httpcore.AsyncHTTPConnection(
+            httpcore.Origin(scheme.encode(), host.encode(), port),
+            network_backend=self._backend,
+            socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
+        )
+        return fresh, False
+
+    async def release(self, origin: Origin, connection: httpcore.AsyncHTTPConnection) -> None:
+        if connection.is_idle():
+            self._idle[origin].append(connection)
+        else:
+            await connection.aclose()
+
+    async def aclose(self) -> None:
+        for idle in self._idle.values():
+            for connection in idle:
+                await connection.aclose()
+        self._idle.clear()
 
 
 @dataclass
@@ -143,22 +189,16 @@ class Fetcher:
         max_bytes: int = 100 * 2**20,
         max_duration: float = 600.0,
         connect_to: Sequence[ConnectTo] = (),
-        max_connections: int = 16,
     ) -> None:
         self.user_agent = user_agent
         self.timeout = timeout
         self.max_bytes = max_bytes
         self.max_duration = max_duration
         self.requests_sent = 0
-        self._pool = httpcore.AsyncConnectionPool(
-            max_connections=max_connections,
-            network_backend=ConnectToBackend(connect_to),
-            socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
-            retries=0,
-        )
+        self._connections = Connections(connect_to)
 
     async def aclose(self) -> None:
-        await self._pool.aclose()
+        await self._connections.aclose()
 
     def _request_head(
         self, url: str, extra: Sequence[tuple[str, str]]
@@ -177,20 +217,41 @@ class Fetcher:
         return target, headers, head.encode("utf-8")
 
     async def fetch(self, url: str, extra_headers: Sequence[tuple[str, str]] = ()) -> FetchResult:
-        """One GET; the body is spooled to disk past 1 MiB and cut at ``max_bytes``."""
+        """One GET; the body is spooled to disk past 1 MiB and cut at ``max_bytes``.
+
+        A kept-alive connection the server closed meanwhile fails before any response byte;
+        that attempt is repeated at once on a new connection, as browsers do.
+        """
+        scheme, host, port, _ = split_http_url(url)
+        origin = (scheme, host.lower(), port)
+        while True:
+            connection, reused = await self._connections.acquire(origin)
+            try:
+                return await self._fetch_on(connection, url, extra_headers)
+            except _StaleConnection:
+                if not reused:
+                    raise AssertionError("a new connection cannot be stale") from None
+            finally:
+                await self._connections.release(origin, connection)
+
+    async def _fetch_on(
+        self, connection: httpcore.AsyncHTTPConnection, url: str, extra_headers: Sequence[tuple[str, str]]
+    ) -> FetchResult:
         _, headers, request_head = self._request_head(url, extra_headers)
         started = datetime.now(UTC)
         deadline = time.monotonic() + self.max_duration
         body = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 - owned by the exchange
         timeouts = {"connect": self.timeout, "read": self.timeout, "write": self.timeout, "pool": None}
         self.requests_sent += 1
+        response_started = False
         try:
-            async with self._pool.stream(
+            async with connection.stream(
                 "GET",
                 url,
                 headers=[(k.encode(), v.encode()) for k, v in headers],
                 extensions={"timeout": timeouts},
             ) as response:
+                response_started = True
                 fields = [(k.decode("iso-8859-1"), v.decode("iso-8859-1")) for k, v in response.headers]
                 response_head = _response_head(response, fields)
                 payload = hashlib.sha1()
@@ -210,6 +271,12 @@ class Fetcher:
                     if truncated:
                         break
                 ip_address = _peer_ip(response)
+        except (httpcore.ConnectionNotAvailable, httpcore.RemoteProtocolError, httpcore.ReadError) as exc:
+            body.close()
+            if not response_started and connection.is_closed():
+                self.requests_sent -= 1
+                raise _StaleConnection from exc
+            return FetchResult(url, error=_describe(exc))
         except (httpcore.TimeoutException, httpcore.NetworkError, httpcore.ProtocolError, OSError) as exc:
             body.close()
             return FetchResult(url, error=_describe(exc))
@@ -230,6 +297,10 @@ class Fetcher:
         return FetchResult(url, exchange=exchange, headers=fields)
 
 
+class _StaleConnection(Exception):
+    """A reused connection had been closed by the server before our request."""
+
+
 def _response_head(response: httpcore.Response, fields: list[tuple[str, str]]) -> bytes:
     """Status line and headers as received.
 
@@ -247,12 +318,18 @@ def _response_head(response: httpcore.Response, fields: list[tuple[str, str]]) -
     return ("\r\n".join(lines) + "\r\n\r\n").encode("iso-8859-1")
 
 
+_PEER_IPS: weakref.WeakKeyDictionary[object, str | None] = weakref.WeakKeyDictionary()
+
+
 def _peer_ip(response: httpcore.Response) -> str | None:
+    """The server's address, asked of each connection once (anyio's lookup is costly)."""
     stream = response.extensions.get("network_stream")
     if stream is None:
         return None
-    address = stream.get_extra_info("server_addr")
-    return str(address[0]) if address else None
+    if stream not in _PEER_IPS:
+        address = stream.get_extra_info("server_addr")
+        _PEER_IPS[stream] = str(address[0]) if address else None
+    return _PEER_IPS[stream]
 
 
 def _describe(exc: Exception) -> str:

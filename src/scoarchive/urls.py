@@ -11,6 +11,7 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import surt as _surt
@@ -22,6 +23,7 @@ class InvalidURL(ValueError):
     """A URL the archive cannot use: not http(s), no host, or malformed."""
 
 
+@lru_cache(maxsize=1 << 16)  # the crawler asks about the same nav links on every page
 def split_http_url(url: str) -> tuple[str, str, int, str]:
     """Return (scheme, host, port, path_and_query) of an absolute http(s) URL, or raise InvalidURL."""
     try:
@@ -45,15 +47,19 @@ def canonicalize(url: str, tracking_params: Iterable[str] = ()) -> str:
     `tracking_params` are glob patterns (``utm_*``) of query parameters that never change
     what the server returns.
     """
+    return _canonicalize(url, tuple(tracking_params))
+
+
+@lru_cache(maxsize=1 << 16)
+def _canonicalize(url: str, tracking_params: tuple[str, ...]) -> str:
     scheme, host, port, _ = split_http_url(url)
     parts = urlsplit(url.strip())
     netloc = host.lower() if port == DEFAULT_PORTS[scheme] else f"{host.lower()}:{port}"
     path = quote(parts.path or "/", safe="/%:@!$&'()*+,;=-._~")
-    patterns = tuple(tracking_params)
     query_items = [
         (key, value)
         for key, value in parse_qsl(parts.query, keep_blank_values=True)
-        if not any(fnmatch.fnmatchcase(key.lower(), pattern) for pattern in patterns)
+        if not any(fnmatch.fnmatchcase(key.lower(), pattern) for pattern in tracking_params)
     ]
     query = urlencode(query_items, doseq=True) if query_items else ""
     return urlunsplit((scheme, netloc, path, query, ""))
