@@ -116,7 +116,8 @@ def run_scoarchive(port: int, workdir: Path, concurrency: int, *extra: str) -> d
 def row(name: str, result: dict[str, float]) -> str:
     pages = max(result["pages"], 1)
     return (
-        f"{name:<22} {result['pages']:>6.0f} pages {result['wall']:>7.2f} s {pages / result['wall']:>8.1f} pages/s "
+        f"{name:<22} {result['pages']:>6.0f} pages {result['wall']:>7.2f} s "
+        f"{pages / result['wall']:>8.1f} pages/s "
         f"{1000 * result['cpu'] / pages:>7.2f} ms CPU/page {result['warc_bytes'] / pages:>8.0f} B/page "
         f"{result['peak_mb']:>7.1f} MB peak"
     )
@@ -142,11 +143,10 @@ def main() -> None:
         replica.wait()
     print(row("wget (1 connection)", wget))
     print(row(f"scoarchive (conc. {options.concurrency})", ours))
-    print(
-        f"ratio scoarchive/wget: pages/s {(ours['pages'] / ours['wall']) / (wget['pages'] / wget['wall']):.2f}x, "
-        f"CPU/page {(ours['cpu'] / ours['pages']) / (wget['cpu'] / wget['pages']):.2f}x, "
-        f"bytes/page {(ours['warc_bytes'] / ours['pages']) / (wget['warc_bytes'] / wget['pages']):.2f}x"
-    )
+    rate = (ours["pages"] / ours["wall"]) / (wget["pages"] / wget["wall"])
+    cpu = (ours["cpu"] / ours["pages"]) / (wget["cpu"] / wget["pages"])
+    size = (ours["warc_bytes"] / ours["pages"]) / (wget["warc_bytes"] / wget["pages"])
+    print(f"ratio scoarchive/wget: pages/s {rate:.2f}x, CPU/page {cpu:.2f}x, bytes/page {size:.2f}x")
 
     port = free_port()
     replica = start_replica(port, "--articles", "5", "--large-file-mb", "200")
