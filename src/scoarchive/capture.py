@@ -9,12 +9,14 @@ nothing is fetched twice and nothing is lost.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import io
 import json
 import logging
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -74,6 +76,9 @@ class CrawlConfig:
     compress_level: int = 6
     operator: str = "scoarchive operator"
     user_agent: str = DEFAULT_USER_AGENT
+    # Held around every request to a host, beside the run's own gate: how concurrent runs
+    # (e.g. Prefect flows sharing a global concurrency limit per host) stay polite together.
+    host_limiter: Callable[[str], AbstractAsyncContextManager[object]] | None = None
 
 
 @dataclass
@@ -279,7 +284,7 @@ class Crawler:
         """GET with retries and exponential backoff for network errors and 5xx/429."""
         gate = self._gates[host]
         for attempt in range(self.config.retries + 1):
-            async with self._slots, gate:
+            async with self._slots, gate, self._shared_limit(host):
                 result = await self.fetcher.fetch(url, extra)
             retryable = result.exchange is None or result.status in RETRYABLE_STATUS
             if not retryable or attempt == self.config.retries:
@@ -293,6 +298,10 @@ class Crawler:
                 result.exchange.body.close()
             await asyncio.sleep(wait)
         raise AssertionError("unreachable")
+
+    def _shared_limit(self, host: str) -> AbstractAsyncContextManager[object]:
+        limiter = self.config.host_limiter
+        return limiter(host) if limiter is not None else contextlib.nullcontext()
 
     async def _store(
         self, item: QueueItem, exchange: HttpExchange, headers: list[tuple[str, str]], prior: Seen | None
