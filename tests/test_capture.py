@@ -178,3 +178,28 @@ def test_no_url_is_captured_twice_in_a_run(archive: ArchiveHistory) -> None:
             if r[2] in ("response", "revisit")
         )
         assert counts and max(counts.values()) == 1
+
+
+def test_retry_after_is_honoured(archive: ArchiveHistory) -> None:
+    attempts = [r for r in archive.first_requests if r.path_qs == "/20230101/900001.html"]
+    assert [r.status for r in attempts] == [503, 503, 200]
+    gaps = [later.received - earlier.received for earlier, later in zip(attempts, attempts[1:], strict=False)]
+    assert min(gaps) >= 0.9  # the replica says Retry-After: 1
+
+
+def test_robots_txt_fetched_once_per_host_and_run(archive: ArchiveHistory) -> None:
+    robots = Counter(r.host for r in archive.first_requests if r.path_qs == "/robots.txt")
+    assert robots == dict.fromkeys(HOSTS, 1)
+
+
+def test_delay_between_requests_to_one_host(replica: ReplicaServer, tmp_path: Path) -> None:
+    crawl_replica(
+        replica, tmp_path, seeds=["http://eng.sectsco.org/"], delay=0.3, host_concurrency=1, max_pages=8
+    )
+    gaps = []
+    for host in HOSTS:
+        starts = [r.received for r in replica.stats.requests if r.host == host]
+        gaps += [b - a for a, b in zip(starts, starts[1:], strict=False)]
+        assert replica.stats.max_in_flight[host] == 1
+    assert len(gaps) >= 6
+    assert min(gaps) >= 0.25  # --delay 0.3, measured where the requests arrive

@@ -29,6 +29,7 @@ class RequestRecord(NamedTuple):
     path_qs: str
     status: int
     conditional: bool
+    received: float = 0.0  # time.monotonic() when the request arrived (politeness checks)
 
 
 class ReplicaStats:
@@ -114,6 +115,7 @@ class _Handler(BaseHTTPRequestHandler):
             host = parts.netloc
             target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         host = host.partition(":")[0].lower()
+        received = time.monotonic()
         replica = self.server.replica
         with replica.stats.in_flight(host):
             response = replica.site.response(host, target, dict(self.headers.items()), replica.counter)
@@ -125,7 +127,7 @@ class _Handler(BaseHTTPRequestHandler):
             head_bytes = "\r\n".join(lines).encode("latin-1")
             # Logged before sending, so a client that has its answer always finds it in the stats.
             conditional = "If-None-Match" in self.headers or "If-Modified-Since" in self.headers
-            record = RequestRecord(host, self.command, target, response.status, conditional)
+            record = RequestRecord(host, self.command, target, response.status, conditional, received)
             replica.stats.record(record)
             try:
                 if head or response.status == 304:
