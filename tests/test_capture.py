@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import itertools
 from collections import Counter
 from pathlib import Path
 
@@ -183,7 +184,7 @@ def test_no_url_is_captured_twice_in_a_run(archive: ArchiveHistory) -> None:
 def test_retry_after_is_honoured(archive: ArchiveHistory) -> None:
     attempts = [r for r in archive.first_requests if r.path_qs == "/20230101/900001.html"]
     assert [r.status for r in attempts] == [503, 503, 200]
-    gaps = [later.received - earlier.received for earlier, later in zip(attempts, attempts[1:], strict=False)]
+    gaps = [later.received - earlier.received for earlier, later in itertools.pairwise(attempts)]
     assert min(gaps) >= 0.9  # the replica says Retry-After: 1
 
 
@@ -199,7 +200,7 @@ def test_delay_between_requests_to_one_host(replica: ReplicaServer, tmp_path: Pa
     gaps = []
     for host in HOSTS:
         starts = [r.received for r in replica.stats.requests if r.host == host]
-        gaps += [b - a for a, b in zip(starts, starts[1:], strict=False)]
+        gaps += [b - a for a, b in itertools.pairwise(starts)]
         assert replica.stats.max_in_flight[host] == 1
     assert len(gaps) >= 6
     assert min(gaps) >= 0.25  # --delay 0.3, measured where the requests arrive
