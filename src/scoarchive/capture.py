@@ -143,7 +143,6 @@ class Crawler:
         self.data = DataDir(config.data_dir)
         self.data.ensure_writable()
         self._queues: dict[str, asyncio.Queue[QueueItem | None]] = {}
-        self._workers: list[asyncio.Task[None]] = []
         self._pending = 0
         self._pages = 0
         self._stopping = False
@@ -195,6 +194,7 @@ class Crawler:
         self._slots = asyncio.Semaphore(self.config.concurrency)
         self._gates = {host: HostGate(delay, per_host) for host in self.profile.hosts}
         self._per_host = min(per_host, self.config.concurrency)
+        self._queues = {host: asyncio.Queue() for host in self.profile.hosts}
         self._known = self.frontier.urls(self.run_id)
         try:
             if run.resumed:
@@ -204,8 +204,10 @@ class Crawler:
                 self.frontier.enqueue(self.run_id, self._unknown(seeds))
             for item in self.frontier.queued(self.run_id):
                 self._push(item)
-            if self._pending:
-                await asyncio.gather(*self._workers)
+            workers = [self._worker(queue) for queue in self._queues.values() for _ in range(self._per_host)]
+            if self._pending == 0:
+                self._stop_workers()
+            await asyncio.gather(*workers)
         finally:
             async with self._write_lock:
                 self.writer.close()
@@ -222,14 +224,13 @@ class Crawler:
         return action.value if action is not Action.IGNORE else Action.FOLLOW.value
 
     def _push(self, item: QueueItem) -> None:
-        host = _host(item.url)
-        queue = self._queues.get(host)
-        if queue is None:
-            queue = self._queues[host] = asyncio.Queue()
-            self._gates.setdefault(host, HostGate(self.profile.politeness.delay, self._per_host))
-            self._workers += [asyncio.create_task(self._worker(queue)) for _ in range(self._per_host)]
         self._pending += 1
-        queue.put_nowait(item)
+        self._queues[_host(item.url)].put_nowait(item)
+
+    def _stop_workers(self) -> None:
+        for queue in self._queues.values():
+            for _ in range(self._per_host):
+                queue.put_nowait(None)
 
     async def _worker(self, queue: asyncio.Queue[QueueItem | None]) -> None:
         while (item := await queue.get()) is not None:
@@ -243,9 +244,7 @@ class Crawler:
                 self._pending -= 1
                 self._report()
                 if self._pending == 0:
-                    for each in self._queues.values():
-                        for _ in range(self._per_host):
-                            each.put_nowait(None)
+                    self._stop_workers()
 
     def _report(self) -> None:
         if self.progress is not None:
