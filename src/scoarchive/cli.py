@@ -249,3 +249,7 @@ def run() -> None:
     except KeyboardInterrupt:
         err.print("interrupted; run the same command again to resume")
         sys.exit(130)
+
+
+# Command groups that live in their own modules register themselves on `app`.
+from scoarchive import cli_warehouse  # noqa: E402,F401

@@ -1,0 +1,113 @@
+"""Extraction: titles, dates, languages and main text of SCO pages, against the replica's truth."""
+
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import urlsplit
+
+import pytest
+
+from scoarchive.extract import NotExtractable, decode_html, extract, extract_pdf, url_date
+from scoarchive.replica import ReplicaConfig, Site
+
+SITE_CONFIG = ReplicaConfig(articles_per_host=12, documents_per_host=3, faults=False)
+
+
+@pytest.fixture(scope="module")
+def site() -> Site:
+    return Site(SITE_CONFIG)
+
+
+def served(site: Site, url: str) -> tuple[bytes, str | None]:
+    """The bytes and Content-Type the replica serves for ``url`` (no gzip asked for)."""
+    parts = urlsplit(url)
+    response = site.response(parts.netloc, parts.path, {})
+    assert response.status == 200
+    return response.body, dict(response.headers).get("Content-Type")
+
+
+def test_every_replica_article_is_extracted_exactly(site: Site) -> None:
+    truths = site.articles(kind=None)
+    assert {t.language for t in truths} == {"en", "ru", "zh"}
+    for truth in truths:
+        body, content_type = served(site, truth.url)
+        article = extract(body, truth.url, content_type=content_type)
+        assert article.title == truth.title, truth.url
+        assert article.published == truth.published == article.url_date
+        assert article.date_agrees is True and article.date_source == "time"
+        assert article.language == truth.language
+        for paragraph in truth.paragraphs:
+            assert paragraph in article.text, (truth.url, paragraph)
+        # a boilerplate string that also occurs in the story ("Secretariat") proves nothing
+        story = (truth.title, *truth.paragraphs)
+        for junk in truth.boilerplate:
+            if not any(junk in part for part in story):
+                assert junk not in article.text, (truth.url, junk)
+        assert article.text.split("\n", 1)[0] != truth.title  # the headline is not body text
+        assert article.markdown and article.word_count > 10
+        assert len(article.content_sha256) == 64
+
+
+def test_meta_declared_encodings_decode_to_correct_unicode(site: Site) -> None:
+    russian = site.articles(host="rus.sectsco.org")[0]
+    chinese = site.articles(host="chn.sectsco.org")[0]
+    for truth, codec in ((russian, "cp1251"), (chinese, "gb18030")):
+        body, content_type = served(site, truth.url)
+        assert content_type == "text/html"  # the charset is only in <meta>
+        article = extract(body, truth.url, content_type=content_type)
+        assert article.encoding == codec
+        assert article.title == truth.title
+
+
+def test_figure_captions_in_english_pages_stay_out(site: Site) -> None:
+    truth = site.articles(host="eng.sectsco.org")[0]
+    body, _ = served(site, truth.url)
+    assert b"<figcaption>" in body
+    article = extract(body, truth.url)
+    assert "Фото" not in article.text and "Фото" not in article.markdown
+
+
+def test_page_date_and_url_date_are_both_kept_when_they_disagree() -> None:
+    html = (
+        b'<html lang="en-GB"><head><meta charset="utf-8"><title>Moved story</title></head><body><article>'
+        b'<h1>Moved story</h1><time datetime="2021-06-16T09:00:00+03:00">16.06.2021</time>'
+        + b"<p>The SCO Secretariat held a long meeting on regional security and trade.</p>" * 4
+        + b"</article></body></html>"
+    )
+    article = extract(html, "http://eng.sectsco.org/20210615/765514.html")
+    assert article.page_date == date(2021, 6, 16) and article.url_date == date(2021, 6, 15)
+    assert article.published == date(2021, 6, 16) and article.date_agrees is False
+    assert article.language == "en"
+    assert url_date("http://rus.sectsco.org/political/20100101/1234/Slug.html") == date(2010, 1, 1)
+    assert url_date("http://eng.sectsco.org/20211399/1.html") is None
+
+
+def test_encoding_sniffing_order_and_lying_headers() -> None:
+    text = "<html><head><meta charset='windows-1251'></head><body><p>Шанхайская организация</p></body></html>"
+    data = text.encode("cp1251")
+    # a header claiming UTF-8 is overruled when the bytes are not UTF-8
+    assert decode_html(data, "text/html; charset=utf-8") == (text, "cp1251")
+    assert decode_html(b"\xef\xbb\xbf<p>\xc3\xa9</p>") == ("<p>é</p>", "utf-8")
+    assert decode_html("<meta charset=gb2312><p>上海</p>".encode("gb18030"))[1] == "gb18030"
+    # undecodable under every candidate: replacement characters, not an exception
+    assert "\ufffd" in decode_html(b"<p>\xff\xfe\xfa</p>")[0]
+
+
+def test_binary_or_empty_pages_are_not_extractable() -> None:
+    with pytest.raises(NotExtractable, match="NUL"):
+        extract(b"<html><body><p>text\x00more</p></body></html>", "http://eng.sectsco.org/20210615/1.html")
+    with pytest.raises(NotExtractable):
+        extract(b"<html><body></body></html>", "http://eng.sectsco.org/20210615/1.html")
+    with pytest.raises(NotExtractable):
+        extract_pdf(b"%PDF-1.4 not really a pdf", "http://eng.sectsco.org/images/docs/1.pdf")
+
+
+def test_pdf_documents_give_metadata_and_text(site: Site) -> None:
+    for doc in site.documents():
+        body, content_type = served(site, doc.pdf_url)
+        assert content_type == "application/pdf"
+        pdf = extract_pdf(body, doc.pdf_url)
+        assert pdf.title == doc.title  # UTF-16 Info title: Russian and Chinese survive
+        assert pdf.pages == 1
+        assert f"Document {doc.doc_id}" in pdf.text
+        assert doc.published.strftime("%d.%m.%Y") in pdf.text
