@@ -20,11 +20,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from scoarchive import __version__
+from scoarchive import __version__, warehouse
 from scoarchive.capture import CrawlConfig, Crawler, CrawlError, CrawlProgress, CrawlSummary
 from scoarchive.profile import ProfileError, load_profile
 from scoarchive.settings import DataDirError, Settings
 from scoarchive.urls import ConnectTo
+from scoarchive.warehouse import LoadReport
 
 app = typer.Typer(
     help="Preserve the SCO's news pages as WARC, query them with SQL, resolve citations to archived copies.",
@@ -110,6 +111,10 @@ def crawl_command(
         int, typer.Option(min=1, help="Cut a resource after this many bytes (WARC-Truncated).")
     ] = 100 * 2**20,
     retries: Annotated[int, typer.Option(min=0, max=10, help="Retries for network errors and 5xx.")] = 3,
+    load: Annotated[
+        bool, typer.Option(help="Extract and load what was captured into the warehouse afterwards.")
+    ] = True,
+    workers: Annotated[int, typer.Option(min=1, help="Extraction processes for the load.")] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Crawl a site into WARC files; run again to resume an interrupted crawl.
@@ -135,13 +140,28 @@ def crawl_command(
         )
         crawler = Crawler(config)
     summary = run_crawl(crawler, show_progress=not as_json)
+    loaded = load_warehouse(config.data_dir, workers) if load and summary.warc_files else None
     if as_json:
-        out.print_json(json.dumps(summary.to_dict()))
+        out.print_json(json.dumps({**summary.to_dict(), "load": loaded.to_dict() if loaded else None}))
     else:
         print_summary(summary)
+        if loaded is not None:
+            out.print(
+                f"warehouse: {loaded.captures_added} captures, {loaded.articles_added} new articles,"
+                f" {loaded.versions_added} new versions, {len(loaded.skipped)} records skipped"
+            )
     if summary.fetched == 0 and summary.unreachable_hosts:
         host, reason = next(iter(summary.unreachable_hosts.items()))
         fail(f"could not reach {host}: {reason}", code=1)
+
+
+def load_warehouse(data: Path, workers: int) -> LoadReport | None:
+    """Load after a crawl; a busy warehouse is not the crawl's failure (the WARCs are kept)."""
+    try:
+        return warehouse.load(data, workers=workers)
+    except warehouse.WarehouseBusy as exc:
+        err.print(f"warehouse busy ({exc}); run `scoarchive load` later", markup=False)
+        return None
 
 
 def run_crawl(crawler: Crawler, show_progress: bool) -> CrawlSummary:
@@ -237,9 +257,25 @@ def demo(
             progress=lambda state: bar.update(task, completed=state.done, total=state.done + state.remaining),
         )
     print_summary(result.summary)
-    warcs = sorted((data / "warcs").glob("*.warc.gz"))
-    out.print(f"\nArchived into {data}/warcs: {len(warcs)} WARC file(s), {result.summary.new} new captures.")
-    out.print(f"Try: scoarchive crawl --help   |   warcio index {warcs[0] if warcs else '<file>'}")
+    report = result.load
+    out.print(
+        f"\nArchived into {data}/: {len(result.summary.warc_files)} WARC file(s) (warcs/), "
+        f"and a warehouse of {report.captures_added} captures and {report.articles_added} article versions "
+        "(warehouse/scoarchive.duckdb)."
+    )
+    table = Table(title="articles per site")
+    for column in ("language", "articles", "newest", "example title"):
+        table.add_column(column)
+    for language, count, newest, title in result.articles_by_language:
+        table.add_row(language or "?", str(count), str(newest), title or "")
+    out.print(table)
+    out.print(
+        "Next:\n"
+        f"  scoarchive sql --data {data} "
+        '"SELECT title, published FROM articles_latest ORDER BY published DESC LIMIT 5"\n'
+        f"  scoarchive search --data {data} multilateralism",
+        soft_wrap=True,
+    )
 
 
 def run() -> None:

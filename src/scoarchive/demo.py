@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from scoarchive import warehouse
 from scoarchive.capture import CrawlConfig, CrawlProgress, CrawlSummary, crawl
 from scoarchive.profile import load_profile
 from scoarchive.replica import HOSTS, ReplicaConfig, ReplicaServer, Site
@@ -22,7 +23,8 @@ from scoarchive.urls import ConnectTo
 class DemoResult:
     data_dir: Path
     summary: CrawlSummary
-    replica_articles: int
+    load: warehouse.LoadReport
+    articles_by_language: list[tuple[str, int, object, str]]
 
 
 def replica_crawl_config(server: ReplicaServer, data_dir: Path, **overrides: object) -> CrawlConfig:
@@ -43,10 +45,16 @@ def replica_crawl_config(server: ReplicaServer, data_dir: Path, **overrides: obj
 
 
 def run_demo(data_dir: Path, progress: Callable[[CrawlProgress], None] | None = None) -> DemoResult:
-    """Serve the replica, crawl it into a fresh ``data_dir``, and return what was archived."""
+    """Serve the replica, crawl it into a fresh ``data_dir``, load the warehouse, report."""
     if data_dir.exists():
         shutil.rmtree(data_dir)
     site = Site(ReplicaConfig(slow_seconds=1.0, bomb_bytes=50 * 2**20))
     with ReplicaServer(site) as server:
         summary = crawl(replica_crawl_config(server, data_dir), progress=progress)
-    return DemoResult(data_dir, summary, len(site.articles()))
+    report = warehouse.load(data_dir)
+    _, rows = warehouse.query(
+        data_dir,
+        "SELECT language, count(*), max(published), arg_max(title, published)"
+        " FROM articles_latest GROUP BY language ORDER BY language",
+    )
+    return DemoResult(data_dir, summary, report, [tuple(row) for row in rows])
