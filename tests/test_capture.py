@@ -204,3 +204,12 @@ def test_delay_between_requests_to_one_host(replica: ReplicaServer, tmp_path: Pa
         assert replica.stats.max_in_flight[host] == 1
     assert len(gaps) >= 6
     assert min(gaps) >= 0.25  # --delay 0.3, measured where the requests arrive
+
+
+def test_single_page_capture_takes_page_and_embeds(replica: ReplicaServer, tmp_path: Path) -> None:
+    page = "http://eng.sectsco.org/20210615/765514.html"
+    summary = crawl_replica(replica, tmp_path, seeds=[page], follow_links=False)
+    paths = {r.path_qs for r in replica.stats.requests}
+    assert "/20210615/765514.html" in paths and "/css/main.css" in paths
+    assert not {p for p in paths if p.startswith(("/news", "/documents"))}
+    assert summary.status == "finished"

@@ -63,6 +63,9 @@ class CrawlConfig:
     seeds: Sequence[str] = ()
     connect_to: Sequence[ConnectTo] = ()
     max_pages: int | None = None
+    # False: capture the seeds, their redirects and what they embed (images, stylesheets) and
+    # nothing more; how a single cited page is archived on demand.
+    follow_links: bool = True
     concurrency: int = 8
     host_concurrency: int | None = None
     delay: float | None = None
@@ -399,7 +402,11 @@ class Crawler:
             log.warning("cannot decode %s: %s", item.url, exc)
             return [], []
         discovered = classify(extract_links(html, item.url), self.profile)
-        items = [QueueItem(url, action.value, 0, item.url) for url, action in discovered.to_capture.items()]
+        items = [
+            QueueItem(url, action.value, 0, item.url)
+            for url, action in discovered.to_capture.items()
+            if self.config.follow_links or action is Action.REQUISITE
+        ]
         return items, discovered.outlinks
 
     def _redirect_target(self, item: QueueItem, location: str) -> tuple[list[QueueItem], list[str]]:
