@@ -38,7 +38,10 @@ class Rule(BaseModel):
     @field_validator("pattern")
     @classmethod
     def _compiles(cls, value: str) -> str:
-        re.compile(value)
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"invalid regular expression: {exc}") from None
         return value
 
 
@@ -51,11 +54,16 @@ class Politeness(BaseModel):
 class Identity(BaseModel):
     model_config = ConfigDict(frozen=True)
     pattern: str = Field(description="regex on the path with named groups 'id' and optionally 'date'")
+    current_path: str | None = Field(None, description="the article's address today, e.g. /{date}/{id}.html")
 
     @field_validator("pattern")
     @classmethod
     def _has_id_group(cls, value: str) -> str:
-        if "id" not in re.compile(value).groupindex:
+        try:
+            groups = re.compile(value).groupindex
+        except re.error as exc:
+            raise ValueError(f"invalid regular expression: {exc}") from None
+        if "id" not in groups:
             raise ValueError("identity pattern needs a named group 'id'")
         return value
 
@@ -109,6 +117,17 @@ class Profile(BaseModel):
         _, host, _, path_and_query = split_http_url(url)
         match = re.match(self.identity.pattern, path_and_query.split("?", 1)[0])
         return f"{host.lower()}/{match.group('id')}" if match else None
+
+    def current_url(self, url: str) -> str | None:
+        """The address an article has on the site today, from any of its historical forms."""
+        if self.identity is None or self.identity.current_path is None or not self.in_scope(url):
+            return None
+        scheme, host, port, path_and_query = split_http_url(url)
+        match = re.match(self.identity.pattern, path_and_query.split("?", 1)[0])
+        if match is None:
+            return None
+        path = self.identity.current_path.format(**match.groupdict())
+        return self.canonicalize(f"{scheme}://{host}:{port}{path}")
 
     def language_of(self, url: str) -> str | None:
         try:
