@@ -22,6 +22,7 @@ import typer
 from rich.table import Table
 
 from scoarchive import warehouse
+from scoarchive.cdxj import export_cdxj
 from scoarchive.cli import DataOption, app, data_dir, fail, out, user_errors
 
 
@@ -34,6 +35,7 @@ class OutputFormat(StrEnum):
 class ExportFormat(StrEnum):
     parquet = "parquet"
     csv = "csv"
+    cdxj = "cdxj"
 
 
 def _cell(value: Any) -> Any:
@@ -205,14 +207,37 @@ def search_command(
 
 @app.command("export")
 def export_command(
-    directory: Annotated[Path, typer.Argument(help="Directory to write one file per relation into.")],
+    target: Annotated[
+        list[str],
+        typer.Argument(
+            help="[FORMAT] DIR: the format (parquet, csv or cdxj) may come first, as in `export cdxj DIR`."
+        ),
+    ],
     data: DataOption = None,
     fmt: Annotated[ExportFormat, typer.Option("--format", help="File format.")] = ExportFormat.parquet,
 ) -> None:
-    """Export every analyst relation (captures, articles, versions, runs ...) as Parquet or CSV."""
+    """Export the archive for other tools.
+
+    parquet or csv: one file per analyst relation (captures, articles, versions, runs ...).
+    cdxj: a sorted CDXJ index of every capture, so pywb or any CDXJ tool replays the WARC files.
+
+        scoarchive export --format parquet ./export
+        scoarchive export cdxj ./collection/indexes
+    """
+    if len(target) == 2:
+        try:
+            fmt = ExportFormat(target[0])
+        except ValueError:
+            fail(f"unknown export format {target[0]!r} (parquet, csv or cdxj)")
+    elif len(target) != 1:
+        fail("export takes [FORMAT] DIR")
+    directory = Path(target[-1])
     with user_errors():
         try:
-            written = warehouse.export(data_dir(data), directory, fmt.value)
+            if fmt is ExportFormat.cdxj:
+                written = [export_cdxj(data_dir(data), directory)]
+            else:
+                written = warehouse.export(data_dir(data), directory, fmt.value)
         except warehouse.WarehouseError as exc:
             fail(str(exc), code=1)
         except duckdb.Error as exc:
