@@ -106,6 +106,8 @@ def test_politeness_per_host_concurrency(archive: ArchiveHistory) -> None:
 
 def test_unchanged_recrawl_writes_under_a_tenth_of_the_bytes(archive: ArchiveHistory) -> None:
     first, again = archive.first, archive.unchanged
+    # the re-crawl visits the same pages (links of unchanged pages come from their stored copy)
+    assert {r.path_qs for r in archive.unchanged_requests} == {r.path_qs for r in archive.first_requests}
     assert again.bytes_written < 0.10 * first.bytes_written
     assert again.new == 0 and again.unchanged > 0
     conditional = [

@@ -364,7 +364,7 @@ def test_home_page_searches_by_words_and_by_url(base: str) -> None:
     words = httpx.get(base + "/", params={"q": "anniversary"})
     assert words.status_code == 200 and 'href="/article/eng.sectsco.org/765514"' in words.text
     by_url = httpx.get(base + "/", params={"q": "http://eng.sectsco.org/news/20210615/765514.html"})
-    assert by_url.status_code == 200 and "2 capture(s)" in by_url.text
+    assert by_url.status_code == 200 and "3 capture(s)" in by_url.text
     assert f"/{ANNIVERSARY}" in by_url.text
     assert httpx.get(base + "/", params={"q": "http://eng.sectsco.org/nothing.html"}).status_code == 404
 

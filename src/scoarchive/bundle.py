@@ -32,6 +32,7 @@ from scoarchive import __version__
 from scoarchive.urls import InvalidURL, canonicalize, surt_key
 from scoarchive.warc import COPY_CHUNK, WARC_VERSION, new_record_id, sha1_digest, warc_date
 
+GZIP_MAGIC = b"\x1f\x8b"
 WACZ_VERSION = "1.1.1"
 DATA_WARC = "data.warc.gz"
 INDEXED_TYPES = ("response", "revisit")
@@ -131,6 +132,9 @@ class _Copier:
             raise BundleError(f"WARC file {location.warc_file!r} not found in {self.warc_dir}")
         where = f"{location.warc_file}@{location.warc_offset}"
         with open(path, "rb") as handle:
+            handle.seek(location.warc_offset)
+            if handle.read(2) != GZIP_MAGIC:  # every record of ours starts a gzip member
+                raise BundleError(f"no WARC record at {where} (not the start of a gzip member)")
             handle.seek(location.warc_offset)
             try:
                 record = next(iter(ArchiveIterator(handle)))

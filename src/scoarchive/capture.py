@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_USER_AGENT = f"scoarchive/{__version__} (research web archive; obeys robots.txt)"
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+REDIRECT_STATUS = frozenset({301, 302, 303, 307, 308})  # not 304: that is a revisit
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 
 
@@ -379,7 +380,7 @@ class Crawler:
 
         For a revisit the page's type, encoding and body are those of the ``prior`` capture.
         """
-        if 300 <= status < 400:
+        if status in REDIRECT_STATUS:
             location = header_value(headers, "location")
             return self._redirect_target(item, location) if location else ([], [])
         source = prior if prior is not None else None
@@ -551,7 +552,7 @@ def _conditional_headers(prior: Seen | None) -> list[tuple[str, str]]:
 
 
 def _outcome(status: int, response_head: bytes | None, truncated: str | None) -> str:
-    if 300 <= status < 400:
+    if status in REDIRECT_STATUS:
         return "redirect"
     if status >= 400:
         status_line = (response_head or b"").split(b"\r\n", 1)[0].decode("iso-8859-1")

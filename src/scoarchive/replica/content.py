@@ -280,8 +280,12 @@ def png_bytes(rgb: tuple[int, int, int], size: int = 16) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
 
 
+PHOTO_MIN_BYTES = 40_000
+PHOTO_MAX_BYTES = 120_000
+
+
 def jpeg_bytes(key: str) -> bytes:
-    """A valid 8x8 greyscale baseline JPEG whose shade and comment derive from ``key``.
+    """A valid 8x8 greyscale baseline JPEG of news-photo weight, derived from ``key``.
 
     One DC-only block with hand-made Huffman tables (DC category k -> 4-bit code k; AC: EOB -> '0')
     is the smallest thing real decoders accept; the COM segment makes every photo's bytes unique.
@@ -298,11 +302,17 @@ def jpeg_bytes(key: str) -> bytes:
         return struct.pack(">HH", marker, len(payload) + 2) + payload
 
     comment = f"scoarchive replica photo {key} {digest.hex()} {digest.hex()}".encode()
+    # A news photo weighs tens of kilobytes of incompressible data: carried in APP2 segments
+    # (which decoders skip), so crawls of the replica write as many bytes as real ones.
+    weight = PHOTO_MIN_BYTES + int.from_bytes(digest[1:4], "big") % (PHOTO_MAX_BYTES - PHOTO_MIN_BYTES)
+    noise = hashlib.shake_256(digest).digest(weight)
+    padding = [seg(0xFFE2, noise[i : i + 65000]) for i in range(0, weight, 65000)]
     return b"".join(
         (
             b"\xff\xd8",
             seg(0xFFE0, b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"),
             seg(0xFFFE, comment),
+            *padding,
             seg(0xFFDB, b"\x00" + b"\x01" * 64),
             seg(0xFFC0, b"\x08\x00\x08\x00\x08\x01\x01\x11\x00"),
             seg(0xFFC4, b"\x00" + bytes([0, 0, 0, 12] + [0] * 12) + bytes(range(12))),
