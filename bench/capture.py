@@ -100,7 +100,18 @@ def run_wget(port: int, workdir: Path) -> dict[str, float]:
 
 
 def run_scoarchive(port: int, workdir: Path, concurrency: int, *extra: str) -> dict[str, float]:
-    command = [PYTHON, "-m", "scoarchive", "crawl", "--data", str(workdir), "--delay", "0", "--json"]
+    command = [
+        PYTHON,
+        "-m",
+        "scoarchive",
+        "crawl",
+        "--data",
+        str(workdir),
+        "--delay",
+        "0",
+        "--json",
+        "--no-load",
+    ]
     command += ["--concurrency", str(concurrency), "--host-concurrency", str(concurrency)]
     command += [arg for host in HOSTS for arg in ("--connect-to", f"{host}:80:127.0.0.1:{port}")]
     command += list(extra) or [arg for host in HOSTS for arg in ("--seed", f"http://{host}/")]

@@ -75,7 +75,7 @@ class CrawlConfig:
     retries: int = 3
     backoff: float = 0.5
     max_redirects: int = 10
-    html_limit: int = 16 * 2**20
+    html_limit: int = 4 * 2**20
     warc_max_size: int = 1_000_000_000
     compress_level: int = 6
     operator: str = "scoarchive operator"
@@ -327,7 +327,8 @@ class Crawler:
                 outcome = "unchanged"
                 new_items, outlinks = self._successors(item, status, headers, prior, self._prior_body(prior))
             else:
-                ref = await self._write(self.writer.write_response, exchange)
+                compressed = _compressed(headers)
+                ref = await self._write(self.writer.write_response, exchange, compressed_payload=compressed)
                 outcome = _outcome(status, exchange.response_head, exchange.truncated)
                 if status == 200 and not exchange.truncated:
                     seen = _seen(exchange.url, exchange.payload_digest, headers, ref)
@@ -358,10 +359,10 @@ class Crawler:
         self._known.update(item.url for item in fresh)
         return fresh
 
-    async def _write(self, method: Callable[..., RecordRef], *args: object) -> RecordRef:
+    async def _write(self, method: Callable[..., RecordRef], *args: object, **kwargs: object) -> RecordRef:
         """Serialise writes; compress in a thread (zlib releases the GIL)."""
         async with self._write_lock:
-            return await asyncio.to_thread(method, *args)
+            return await asyncio.to_thread(method, *args, **kwargs)
 
     def _prior_body(self, prior: Seen) -> Callable[[], BinaryIO]:
         """The stored payload of an earlier capture, read only if a caller needs it."""
@@ -538,6 +539,19 @@ class Crawler:
             seconds=round(seconds, 3),
             unreachable_hosts=dict(self._unreachable),
         )
+
+
+ALREADY_COMPRESSED = frozenset({"application/pdf", "application/zip", "application/gzip"})
+
+
+def _compressed(headers: list[tuple[str, str]]) -> bool:
+    """Whether a body is already compressed, so deflating it again would only cost CPU."""
+    if (header_value(headers, "content-encoding") or "identity").lower() != "identity":
+        return True
+    kind = media_type(header_value(headers, "content-type"))
+    if kind == "image/svg+xml":
+        return False
+    return kind.startswith(("image/", "video/", "audio/", "font/")) or kind in ALREADY_COMPRESSED
 
 
 def _conditional_headers(prior: Seen | None) -> list[tuple[str, str]]:

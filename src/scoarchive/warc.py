@@ -182,13 +182,15 @@ class WarcWriter:
 
     # -- records -----------------------------------------------------------------------
 
-    def _write_record(self, fields: list[tuple[str, str]], parts: list[BinaryIO]) -> RecordRef:
+    def _write_record(
+        self, fields: list[tuple[str, str]], parts: list[BinaryIO], level: int | None = None
+    ) -> RecordRef:
         """Write one record as one gzip member and flush it, so a crash cannot split it."""
         if self._file is None:
             self._open_next()
         assert self._file is not None and self._path is not None
         offset = self._file.tell()
-        compressor = zlib.compressobj(self.compress_level, zlib.DEFLATED, 31)
+        compressor = zlib.compressobj(self.compress_level if level is None else level, zlib.DEFLATED, 31)
         write = self._file.write
         write(compressor.compress(_header_block(fields)))
         for part in parts:
@@ -233,8 +235,13 @@ class WarcWriter:
         if self._file is not None and self._file.tell() >= self.max_size:
             self.close()
 
-    def write_response(self, exchange: HttpExchange) -> RecordRef:
-        """A full capture: the response record, then its request record."""
+    def write_response(self, exchange: HttpExchange, *, compressed_payload: bool = False) -> RecordRef:
+        """A full capture: the response record, then its request record.
+
+        ``compressed_payload`` (JPEG, PDF, a gzip-encoded body...) makes the record cost the
+        fastest deflate level: such bytes do not shrink, and level 6 spent most of a crawl's CPU
+        failing to shrink them.
+        """
         self._ensure_open()
         date = warc_date(exchange.date)
         fields = self._common("response", exchange, date)
@@ -248,7 +255,8 @@ class WarcWriter:
             ("Content-Type", "application/http;msgtype=response"),
             ("Content-Length", str(len(exchange.response_head) + exchange.body_length)),
         ]
-        ref = self._write_record(fields, [io.BytesIO(exchange.response_head), exchange.body])
+        level = 1 if compressed_payload else None
+        ref = self._write_record(fields, [io.BytesIO(exchange.response_head), exchange.body], level)
         self._write_request(exchange, date, ref.record_id)
         self._rotate_if_full()
         return ref
