@@ -99,7 +99,10 @@ def run_wget(port: int, workdir: Path) -> dict[str, float]:
     return result
 
 
-def run_scoarchive(port: int, workdir: Path, concurrency: int, *extra: str) -> dict[str, float]:
+def run_scoarchive(
+    port: int, workdir: Path, concurrency: int, *extra: str, load: str = "--no-load"
+) -> dict[str, float]:
+    """A crawl by the CLI; ``load="--workers=2"`` makes it the whole pipeline (capture, extract, load)."""
     command = [
         PYTHON,
         "-m",
@@ -107,10 +110,10 @@ def run_scoarchive(port: int, workdir: Path, concurrency: int, *extra: str) -> d
         "crawl",
         "--data",
         str(workdir),
+        load,
         "--delay",
         "0",
         "--json",
-        "--no-load",
     ]
     command += ["--concurrency", str(concurrency), "--host-concurrency", str(concurrency)]
     command += [arg for host in HOSTS for arg in ("--connect-to", f"{host}:80:127.0.0.1:{port}")]
@@ -149,6 +152,9 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as scratch:
             wget = run_wget(port, Path(scratch) / "wget")
             ours = run_scoarchive(port, Path(scratch) / "ours", options.concurrency)
+            pipeline = run_scoarchive(
+                port, Path(scratch) / "pipeline", options.concurrency, load="--workers=2"
+            )
     finally:
         replica.terminate()
         replica.wait()
@@ -158,6 +164,9 @@ def main() -> None:
     cpu = (ours["cpu"] / ours["pages"]) / (wget["cpu"] / wget["pages"])
     size = (ours["warc_bytes"] / ours["pages"]) / (wget["warc_bytes"] / wget["pages"])
     print(f"ratio scoarchive/wget: pages/s {rate:.2f}x, CPU/page {cpu:.2f}x, bytes/page {size:.2f}x")
+    print(row("pipeline (+extract, load)", pipeline))
+    cores = os.cpu_count() or 1
+    print(f"pipeline: {pipeline['pages'] / pipeline['wall'] / cores:.1f} pages/s per core ({cores} cores)")
 
     port = free_port()
     replica = start_replica(port, "--articles", "5", "--large-file-mb", "200")
