@@ -275,7 +275,7 @@ class Crawler:
             return
         self._pages += 1
         prior = self.frontier.seen(item.url)
-        result = await self._fetch(item.url, host, _conditional_headers(prior))
+        result = await self._fetch(item.url, host, prior.conditional_headers() if prior else [])
         if result.exchange is None:
             self._unreachable.setdefault(host, result.error or "no response")
             self._mark_failed(item.url, result.error or "no response")
@@ -442,7 +442,7 @@ class Crawler:
         prior = self.frontier.seen(robots_url)
         if self.frontier.state_of(self.run_id, robots_url) == "done" and prior is not None:
             return Robots.from_body(self._prior_body(prior)(), prior.content_encoding)
-        result = await self._fetch(robots_url, _host(url), _conditional_headers(prior))
+        result = await self._fetch(robots_url, _host(url), prior.conditional_headers() if prior else [])
         if result.exchange is None:
             self._mark_failed(robots_url, result.error or "no response")
             return result.error or "no response"
@@ -552,17 +552,6 @@ def _compressed(headers: list[tuple[str, str]]) -> bool:
     if kind == "image/svg+xml":
         return False
     return kind.startswith(("image/", "video/", "audio/", "font/")) or kind in ALREADY_COMPRESSED
-
-
-def _conditional_headers(prior: Seen | None) -> list[tuple[str, str]]:
-    if prior is None:
-        return []
-    headers = []
-    if prior.etag:
-        headers.append(("If-None-Match", prior.etag))
-    if prior.last_modified:
-        headers.append(("If-Modified-Since", prior.last_modified))
-    return headers
 
 
 def _outcome(status: int, response_head: bytes | None, truncated: str | None) -> str:

@@ -205,18 +205,16 @@ def _iso_date(value: str | None) -> date | None:
     """The calendar date at the start of an ISO timestamp, as written (local to the page)."""
     if not value:
         return None
-    match = _ISO_DATE.search(value)
-    if not match:
-        return None
-    try:
-        return date(int(match[1]), int(match[2]), int(match[3]))
-    except ValueError:
-        return None
+    return _calendar_date(_ISO_DATE.search(value))
 
 
 def url_date(url: str) -> date | None:
     """The ``YYYYMMDD`` of an SCO article address (``/20210615/765514.html``), if valid."""
-    match = _URL_DATE.search(url)
+    return _calendar_date(_URL_DATE.search(url))
+
+
+def _calendar_date(match: re.Match[str] | None) -> date | None:
+    """The date of a year, month, day match; None when there is none or it is impossible."""
     if not match:
         return None
     try:

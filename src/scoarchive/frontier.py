@@ -86,6 +86,15 @@ class Seen:
     warc_file: str
     warc_offset: int
 
+    def conditional_headers(self) -> list[tuple[str, str]]:
+        """If-None-Match / If-Modified-Since: what lets an unchanged page come back as a 304."""
+        headers = []
+        if self.etag:
+            headers.append(("If-None-Match", self.etag))
+        if self.last_modified:
+            headers.append(("If-Modified-Since", self.last_modified))
+        return headers
+
 
 @dataclass(frozen=True)
 class Run:

@@ -358,6 +358,23 @@ def _complete_members_end(path: Path) -> int:
                 buffer = tail
 
 
+def next_gzip_member(path: Path, start: int) -> int | None:
+    """Offset of the next gzip member header at or after ``start``: where reading a damaged file
+    can resume (every record is its own member, so what follows damage is still readable)."""
+    magic = b"\x1f\x8b\x08"
+    with open(path, "rb") as handle:
+        handle.seek(start)
+        position, carry = start, b""
+        while chunk := handle.read(1 << 20):
+            data = carry + chunk
+            found = data.find(magic)
+            if found >= 0:
+                return position - len(carry) + found
+            carry = data[-2:]
+            position += len(chunk)
+    return None
+
+
 def read_record(path: Path, offset: int) -> ArcWarcRecord:
     """The record at ``offset`` (its content stream must be read before the file closes)."""
     handle = open(path, "rb")  # noqa: SIM115 - owned by the iterator's reader

@@ -66,6 +66,7 @@ from scoarchive.httpmsg import BodyTooLarge, decode_body, media_type
 from scoarchive.profile import Profile, load_profile
 from scoarchive.settings import DataDir
 from scoarchive.urls import InvalidURL, surt_key
+from scoarchive.warc import next_gzip_member
 
 log = logging.getLogger(__name__)
 
@@ -367,22 +368,6 @@ def _warcinfo_fields(block: bytes) -> dict[str, str]:
     return fields
 
 
-def _next_gzip_member(path: Path, start: int) -> int | None:
-    """Offset of the next gzip member header at or after ``start``: where reading can resume."""
-    magic = b"\x1f\x8b\x08"
-    with open(path, "rb") as handle:
-        handle.seek(start)
-        position, carry = start, b""
-        while chunk := handle.read(1 << 20):
-            data = carry + chunk
-            found = data.find(magic)
-            if found >= 0:
-                return position - len(carry) + found
-            carry = data[-2:]
-            position += len(chunk)
-    return None
-
-
 class _WarcReader:
     """Turns one WARC file into capture rows and extraction jobs.
 
@@ -436,7 +421,7 @@ class _WarcReader:
             except (ArchiveLoadFailed, zlib.error, EOFError, ValueError, OSError) as exc:
                 self._discard(last_end)  # the record that failed half-way, if it got a row
                 self.skip(last_end, f"damaged WARC data: {type(exc).__name__}: {exc}")
-                return _next_gzip_member(self.path, last_end + 1)
+                return next_gzip_member(self.path, last_end + 1)
         return None
 
     def _discard(self, offset: int) -> None:
