@@ -83,15 +83,19 @@ def main(
 
 @app.command("crawl")
 def crawl_command(
-    profile: Annotated[str, typer.Option(help="Site profile name or path to a profile TOML.")] = "sco",
+    profile: Annotated[
+        str, typer.Option(metavar="NAME", help="Site profile name or path to a profile TOML.")
+    ] = "sco",
     seed: Annotated[
-        list[str] | None, typer.Option(help="Start URL (repeatable); replaces the profile's start URLs.")
+        list[str] | None,
+        typer.Option(metavar="URL", help="Start URL (repeatable); replaces the profile's start URLs."),
     ] = None,
     data: DataOption = None,
     connect_to: Annotated[
         list[str] | None,
         typer.Option(
-            help="HOST:PORT:ADDR:ADDRPORT as in curl: dial ADDR:ADDRPORT for HOST:PORT (repeatable)."
+            metavar="HOST:PORT:ADDR:ADDRPORT",
+            help="As in curl: dial ADDR:ADDRPORT for HOST:PORT; URL and Host header stay (repeatable).",
         ),
     ] = None,
     max_pages: Annotated[

@@ -48,7 +48,7 @@ def check_command(
     ] = False,
     live: Annotated[bool, typer.Option("--live", help="Also ask the live site about each citation.")] = False,
     connect_to: Annotated[
-        list[str] | None, typer.Option(help="HOST:PORT:ADDR:ADDRPORT, as for crawl (repeatable).")
+        list[str] | None, typer.Option(metavar="HOST:PORT:ADDR:ADDRPORT", help="As for crawl (repeatable).")
     ] = None,
     fmt: Annotated[ReportFormat, typer.Option("--format", help="Report format.")] = ReportFormat.table,
     annotate: Annotated[
