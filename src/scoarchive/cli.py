@@ -292,4 +292,4 @@ def run() -> None:
 
 
 # Command groups that live in their own modules register themselves on `app`.
-from scoarchive import cli_check, cli_resolve, cli_warehouse  # noqa: E402,F401
+from scoarchive import cli_check, cli_ops, cli_resolve, cli_warehouse  # noqa: E402,F401

@@ -1,0 +1,157 @@
+"""The crawl and load flows: ``scoarchive crawl`` then ``scoarchive load``, scheduled and retried.
+
+A crawl is a handful of tasks, not one per page: the capture task fetches its pages
+concurrently inside the library's crawler, because a Prefect task costs 5-8 ms on the client and
+about 20 KB of server database, more than a page. Tasks hand each other references (the run
+id, WARC file names), never page bodies. Every request to a host also holds a slot of the host's
+global concurrency limit, so crawls on any number of workers stay within the profile's
+politeness together; loads hold the one warehouse slot, so they never overlap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.tasks import exponential_backoff
+
+from scoarchive import ops
+from scoarchive.capture import CrawlConfig, Crawler, CrawlSummary
+from scoarchive.settings import Settings
+from scoarchive.warehouse import LoadReport
+
+# Retries only where a later attempt can succeed (a host or the API down, the warehouse busy);
+# ops.retry_transient lets bad input fail at once.
+RETRIES: dict[str, Any] = {
+    "retries": 3,
+    "retry_delay_seconds": exponential_backoff(backoff_factor=30),
+    "retry_jitter_factor": 0.5,
+    "retry_condition_fn": ops.retry_transient,
+    "cache_policy": NO_CACHE,
+}
+
+
+@task(name="plan-crawl", cache_policy=NO_CACHE)
+def plan_crawl(
+    profile: str,
+    language: str | None,
+    seed: list[str],
+    data: str | None,
+    connect_to: list[str],
+    options: dict[str, Any],
+    load: bool,
+) -> CrawlConfig:
+    """Check everything the crawl needs before any request: profile, seeds, data dir, limits."""
+    config = ops.crawl_config(profile, data, language=language, seeds=seed, connect_to=connect_to, **options)
+    Crawler(config)  # validates the seeds and that the data directory is writable
+    ops.require_limits(config.profile, loading=load)
+    return config
+
+
+@task(name="capture", **RETRIES)
+def capture(config: CrawlConfig) -> CrawlSummary:
+    """Discover and capture: the library's crawl (resumes an interrupted run), host slots held."""
+    summary = ops.check_reached(asyncio.run(ops.capture_shared(config)))
+    get_run_logger().info(
+        "run %s: %d fetched, %d new, %d unchanged, %d failed, %d bytes in %s",
+        summary.run_id,
+        summary.fetched,
+        summary.new,
+        summary.unchanged,
+        len(summary.failed),
+        summary.bytes_written,
+        ", ".join(summary.warc_files) or "no new file",
+    )
+    return summary
+
+
+@task(name="load-warehouse", **RETRIES)
+def load_warehouse(data_dir: Path, workers: int) -> LoadReport:
+    """Extract and load every closed WARC file not loaded yet (whoever wrote it)."""
+    report = ops.load_serialised(data_dir, workers)
+    get_run_logger().info(
+        "loaded %d files: %d captures, %d new articles, %d new versions",
+        len(report.files_loaded),
+        report.captures_added,
+        report.articles_added,
+        report.versions_added,
+    )
+    return report
+
+
+@flow(name="crawl", task_runner=ThreadPoolTaskRunner(max_workers=2))
+def crawl_flow(
+    profile: str = "sco",
+    language: str | None = None,
+    seed: list[str] | None = None,
+    data: str | None = None,
+    connect_to: list[str] | None = None,
+    max_pages: int | None = None,
+    concurrency: int = 8,
+    host_concurrency: int | None = None,
+    delay: float | None = None,
+    timeout: float = 30.0,
+    max_bytes: int = 100 * 2**20,
+    retries: int = 3,
+    load: bool = True,
+    workers: int = 1,
+) -> dict[str, Any]:
+    """Crawl a profile (or one language of it) into WARC files, then load the warehouse.
+
+    Parameters mirror ``scoarchive crawl``; ``language`` narrows the profile to that language's
+    hosts; ``load=False`` leaves loading to the load deployment (capture-only workers).
+    """
+    started = time.monotonic()
+    key = ops.artifact_key("crawl", profile, language)
+    options = {
+        "max_pages": max_pages,
+        "concurrency": concurrency,
+        "host_concurrency": host_concurrency,
+        "delay": delay,
+        "timeout": timeout,
+        "max_bytes": max_bytes,
+        "retries": retries,
+    }
+    try:
+        config = plan_crawl(profile, language, seed or [], data, connect_to or [], options, load)
+        summary = capture(config)
+        report = load_warehouse(config.data_dir, workers) if load else None
+    except Exception as exc:
+        create_markdown_artifact(ops.failure_markdown("crawl", exc), key=key, description="crawl failed")
+        raise
+    seconds = time.monotonic() - started
+    title = f"Crawl of {profile}" + (f" ({language})" if language else "")
+    warcs = config.data_dir / "warcs"
+    create_markdown_artifact(
+        ops.crawl_markdown(title, summary, report, seconds, warcs), key=key, description=title
+    )
+    create_table_artifact(
+        ops.failure_rows(summary.failed),
+        key=f"{key}-failures",
+        description=f"failures of run {summary.run_id}",
+    )
+    for name in summary.warc_files:
+        create_link_artifact(
+            (warcs / name).resolve().as_uri(), link_text=name, description="WARC file written"
+        )
+    return {"crawl": summary.to_dict(), "load": report.to_dict() if report else None}
+
+
+@flow(name="load", task_runner=ThreadPoolTaskRunner(max_workers=1))
+def load_flow(data: str | None = None, workers: int = 1) -> dict[str, Any]:
+    """Load whatever WARC files the capture workers closed (one load at a time, anywhere)."""
+    data_dir = Path(data) if data else Settings().home
+    try:
+        report = load_warehouse(data_dir, workers)
+    except Exception as exc:
+        create_markdown_artifact(ops.failure_markdown("load", exc), key="load", description="load failed")
+        raise
+    create_markdown_artifact(ops.load_markdown(report), key="load", description="warehouse load")
+    create_table_artifact(ops.skipped_rows(report), key="load-skipped", description="records not loaded")
+    return report.to_dict()

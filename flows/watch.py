@@ -1,0 +1,101 @@
+"""The watch flow (link rot and drift): is every archived article still live, and unchanged?
+
+Three tasks: check the live pages (concurrently inside one task, politely, holding the shared
+host slots), capture the changed ones again with the capture engine, and load them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.tasks import exponential_backoff
+
+from scoarchive import ops
+from scoarchive.capture import CrawlConfig, CrawlSummary
+from scoarchive.warehouse import LoadReport
+from scoarchive.watch import WatchReport
+
+RETRIES: dict[str, Any] = {
+    "retries": 3,
+    "retry_delay_seconds": exponential_backoff(backoff_factor=30),
+    "retry_jitter_factor": 0.5,
+    "retry_condition_fn": ops.retry_transient,
+    "cache_policy": NO_CACHE,
+}
+
+
+@task(name="plan-watch", cache_policy=NO_CACHE)
+def plan_watch(
+    profile: str,
+    language: str | None,
+    data: str | None,
+    connect_to: list[str],
+    options: dict[str, Any],
+    load: bool,
+) -> CrawlConfig:
+    """Settings for the checks and the recapture; limits checked before any request."""
+    config = ops.crawl_config(profile, data, language=language, connect_to=connect_to, **options)
+    ops.require_limits(config.profile, loading=load)
+    return config
+
+
+@task(name="check-live", **RETRIES)
+def check_live(config: CrawlConfig, urls: list[str] | None, retries: int) -> WatchReport:
+    """Ask the live site for every archived article (or the given URLs)."""
+    report = ops.check_watched(asyncio.run(ops.watch_shared(config, urls, retries)))
+    get_run_logger().info("checked %d pages: %s", len(report.checks), report.counts())
+    return report
+
+
+@task(name="recapture", **RETRIES)
+def recapture(config: CrawlConfig, urls: list[str]) -> CrawlSummary:
+    """Capture the changed pages again (revisit records if they turn out unchanged)."""
+    summary = ops.check_reached(asyncio.run(ops.capture_shared(config, urls)))
+    get_run_logger().info("recaptured %d pages in run %s", summary.fetched, summary.run_id)
+    return summary
+
+
+@task(name="load-warehouse", **RETRIES)
+def load_warehouse(data_dir: Path, workers: int) -> LoadReport:
+    return ops.load_serialised(data_dir, workers)
+
+
+@flow(name="watch", task_runner=ThreadPoolTaskRunner(max_workers=1))
+def watch_flow(
+    profile: str = "sco",
+    language: str | None = None,
+    url: list[str] | None = None,
+    data: str | None = None,
+    connect_to: list[str] | None = None,
+    host_concurrency: int | None = None,
+    delay: float | None = None,
+    timeout: float = 30.0,
+    retries: int = 2,
+    recapture_changed: bool = True,
+    load: bool = True,
+    workers: int = 1,
+) -> dict[str, Any]:
+    """Check archived articles (or the cited ``url`` list) on the live site; recapture drift."""
+    key = ops.artifact_key("watch", profile, language)
+    options = {"host_concurrency": host_concurrency, "delay": delay, "timeout": timeout}
+    recaptured = None
+    try:
+        config = plan_watch(profile, language, data, connect_to or [], options, load)
+        report = check_live(config, url, retries)
+        changed = report.to_recapture()
+        if recapture_changed and changed:
+            recaptured = recapture(config, changed)
+            if load:
+                load_warehouse(config.data_dir, workers)
+    except Exception as exc:
+        create_markdown_artifact(ops.failure_markdown("watch", exc), key=key, description="watch failed")
+        raise
+    create_markdown_artifact(report.to_markdown(recaptured), key=key, description=f"{report.counts()}")
+    create_table_artifact(report.rows(), key=f"{key}-changes", description="moved, gone, changed, errors")
+    return {"counts": report.counts(), "recaptured": recaptured.to_dict() if recaptured else None}

@@ -1,0 +1,399 @@
+"""The Prefect flows end to end, on one temporary Prefect server for the session.
+
+This is the one test module that starts a Prefect server (``prefect_test_harness``, ~13 s);
+everything else about orchestration is tested on the plain library functions. Telemetry is off
+and flow heartbeats are disabled (each would otherwise hold a flow run ~1 s at its end).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import shutil
+import socket
+import sqlite3
+import threading
+import time
+import zlib
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import (
+    ArtifactFilter,
+    ArtifactFilterFlowRunId,
+    FlowRunFilter,
+    FlowRunFilterId,
+)
+from prefect.client.schemas.objects import FlowRun
+from prefect.deployments import run_deployment
+from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+from prefect.states import State
+from prefect.testing.utilities import prefect_test_harness
+
+import flows.crawl
+from flows.crawl import crawl_flow, load_flow
+from flows.verify import verify_flow
+from flows.watch import watch_flow
+from scoarchive import ops, warehouse
+from scoarchive.profile import load_profile
+from scoarchive.replica import HOSTS, ReplicaConfig, ReplicaServer, Site
+from scoarchive.settings import DataDir
+
+ROOT = Path(__file__).resolve().parent.parent
+REPLICA = ReplicaConfig(
+    articles_per_host=5, documents_per_host=2, slow_seconds=0.1, large_file_bytes=2**18, bomb_bytes=2**21
+)
+SEEDS = [f"http://{host}/" for host in HOSTS]
+EXAMPLE_PROFILE = """
+name = "example"
+hosts = ["example.org"]
+start_urls = ["http://example.org/"]
+[[rules]]
+name = "everything"
+pattern = "^/"
+action = "follow"
+"""
+
+
+@pytest.fixture(scope="session")
+def prefect_api() -> Iterator[str]:
+    """A temporary Prefect server with the scoarchive limits, as `scoarchive schedule` sets up."""
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+        env.setenv("DO_NOT_TRACK", "1")
+        with (
+            prefect_test_harness(server_startup_timeout=60),
+            temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
+        ):
+            ops.ensure_limits(ops.limit_specs([load_profile("sco")]))
+            yield PREFECT_API_URL.value()
+
+
+def flow_run_id(state: State[Any]) -> UUID:
+    run_id = state.state_details.flow_run_id
+    assert run_id is not None
+    return run_id
+
+
+def artifacts(state: State[Any]) -> dict[str, list[Any]]:
+    """The run's artifacts by type (markdown, table, link)."""
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id(state)]))
+        )
+    by_type: dict[str, list[Any]] = {}
+    for artifact in found:
+        by_type.setdefault(artifact.type or "", []).append(artifact)
+    return by_type
+
+
+def task_runs(state: State[Any]) -> dict[str, int]:
+    """Task names of the run (without the run suffix) and how many attempts each took."""
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id(state)]))
+        )
+    return {run.name.rsplit("-", 1)[0]: run.run_count for run in runs}
+
+
+@dataclass
+class Crawled:
+    data: Path
+    server: ReplicaServer
+    first: State[Any]
+    second: State[Any]
+
+
+@pytest.fixture(scope="module")
+def crawled(prefect_api: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawled]:
+    """The replica crawled twice through the flow (a first crawl and an unchanged re-crawl)."""
+    data = tmp_path_factory.mktemp("flow-archive")
+    with ReplicaServer(Site(REPLICA)) as server:
+        options = {"data": str(data), "seed": SEEDS, "connect_to": server.connect_to_args(), "delay": 0}
+        first = crawl_flow(**options, retries=2, return_state=True)  # the transient 503 fault answers 3rd
+        second = crawl_flow(**options, retries=2, return_state=True)
+        yield Crawled(data, server, first, second)
+
+
+def copy_of(data: Path, target: Path) -> Path:
+    shutil.copytree(data, target, symlinks=True)
+    return target
+
+
+def test_crawl_flow_publishes_what_was_archived_changed_and_failed(crawled: Crawled) -> None:
+    assert crawled.first.is_completed(), crawled.first.message
+    result = crawled.first.result()
+    crawl, load = result["crawl"], result["load"]
+    assert crawl["fetched"] > 50 and crawl["failed"] and load["articles_added"] > 10
+    found = artifacts(crawled.first)
+    (markdown,) = [a for a in found["markdown"] if a.key == "crawl-sco"]
+    for line in (
+        f"| pages fetched | {crawl['fetched']} |",
+        f"| new articles | {load['articles_added']} |",
+        f"| new article versions | {load['versions_added']} |",
+        f"| new or changed captures | {crawl['new']} |",
+        f"| unchanged (revisits) | {crawl['unchanged']} |",
+        f"| failed | {len(crawl['failed'])} |",
+        f"| WARC bytes written | {crawl['bytes_written']:,} |",
+    ):
+        assert line in markdown.data
+    (failures,) = found["table"]
+    rows = json.loads(failures.data)
+    assert [(row["url"], row["reason"]) for row in rows] == [tuple(item) for item in crawl["failed"]]
+    warcs = DataDir(crawled.data).warcs
+    links = [a.data for a in found["markdown"] if a.description == "WARC file written"]  # link artifacts
+    assert len(links) == len(crawl["warc_files"]) > 0
+    for name, link in zip(sorted(crawl["warc_files"]), sorted(links), strict=True):
+        assert f"[{name}]({(warcs / name).resolve().as_uri()})" in link
+    assert task_runs(crawled.first) == {"plan-crawl": 1, "capture": 1, "load-warehouse": 1}
+    _, rows = warehouse.query(crawled.data, "SELECT count(DISTINCT article_key) FROM articles")
+    assert rows[0][0] == load["articles_added"]
+
+
+def test_an_unchanged_recrawl_reports_revisits_and_no_new_articles(crawled: Crawled) -> None:
+    crawl, load = crawled.second.result()["crawl"], crawled.second.result()["load"]
+    assert crawl["unchanged"] > 0.9 * crawl["fetched"] - len(crawl["failed"]) - crawl["redirects"]
+    assert load["articles_added"] == load["versions_added"] == 0
+    (summary,) = [a for a in artifacts(crawled.second)["markdown"] if a.key == "crawl-sco"]
+    assert f"| unchanged (revisits) | {crawl['unchanged']} |" in summary.data
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def finished_runs(frontier: Path) -> int:
+    if not frontier.exists():
+        return 0
+    db = sqlite3.connect(frontier, timeout=5)
+    try:
+        return int(db.execute("SELECT count(*) FROM runs WHERE status = 'finished'").fetchone()[0])
+    except sqlite3.OperationalError:  # the schema is being created
+        return 0
+    finally:
+        db.close()
+
+
+def test_an_unreachable_site_is_retried_until_it_answers(
+    prefect_api: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    quick = flows.crawl.capture.with_options(retry_delay_seconds=0.5, retry_jitter_factor=None)
+    monkeypatch.setattr(flows.crawl, "capture", quick)
+    port = free_port()
+    server = ReplicaServer(Site(REPLICA), port=port)
+    frontier = DataDir(tmp_path).frontier
+
+    def start_after_the_first_attempt() -> None:
+        deadline = time.monotonic() + 30
+        while finished_runs(frontier) == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        server.start()
+
+    starter = threading.Thread(target=start_after_the_first_attempt)
+    starter.start()
+    try:
+        state = crawl_flow(
+            data=str(tmp_path),
+            language="en",
+            seed=["http://eng.sectsco.org/"],
+            connect_to=[f"eng.sectsco.org:80:127.0.0.1:{port}"],
+            delay=0,
+            retries=0,
+            load=False,
+            return_state=True,
+        )
+    finally:
+        starter.join()
+        server.stop()
+    assert state.is_completed(), state.message
+    assert task_runs(state) == {"plan-crawl": 1, "capture": 2}
+    assert state.result()["crawl"]["fetched"] > 20
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"seed": ["http://example.com/"]}, "is outside profile 'sco'"),
+        ({"profile": "nosuch"}, "unknown profile 'nosuch'"),
+        ({"language": "fr"}, "no hosts in language 'fr'"),
+        (
+            {"profile": "PROFILE_WITHOUT_LIMITS"},
+            "global concurrency limits missing: scoarchive-host-example.org",
+        ),
+    ],
+)
+def test_bad_input_fails_at_once_with_a_clear_message(
+    prefect_api: str, tmp_path: Path, options: dict[str, Any], message: str
+) -> None:
+    if options.get("profile") == "PROFILE_WITHOUT_LIMITS":  # a site nobody set limits up for
+        path = tmp_path / "example.toml"
+        path.write_text(EXAMPLE_PROFILE, encoding="utf-8")
+        options = {"profile": str(path)}
+    started = time.monotonic()
+    state = crawl_flow(data=str(tmp_path / "data"), **options, return_state=True)
+    assert state.is_failed()
+    assert time.monotonic() - started < 10  # no retry delays
+    assert message in (state.message or "")
+    assert task_runs(state) == {"plan-crawl": 1}  # nothing fetched, nothing retried
+    (report,) = artifacts(state)["markdown"]
+    assert message in report.data and "not retried" in report.data
+
+
+def test_two_crawls_of_one_host_at_once_stay_within_its_politeness(
+    prefect_api: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    limit = load_profile("sco").politeness.host_concurrency
+    together = threading.Barrier(2, timeout=30)
+    capture_shared = ops.capture_shared
+
+    async def start_together(config: Any, urls: Any = None) -> Any:
+        together.wait()  # each capture runs its own event loop in its own thread
+        return await capture_shared(config, urls)
+
+    monkeypatch.setattr(ops, "capture_shared", start_together)
+    site = Site(ReplicaConfig(articles_per_host=30, documents_per_host=2, faults=False))
+    with ReplicaServer(site) as server:
+
+        def run(name: str) -> State[Any]:
+            return crawl_flow(
+                data=str(tmp_path / name),
+                language="en",
+                seed=["http://eng.sectsco.org/"],
+                connect_to=server.connect_to_args(),
+                delay=0,
+                host_concurrency=limit,
+                load=False,
+                return_state=True,
+            )
+
+        with ThreadPoolExecutor(2) as pool:
+            runs = [pool.submit(contextvars.copy_context().run, run, name) for name in ("a", "b")]
+            states = [future.result() for future in runs]
+        peak = server.stats.max_in_flight["eng.sectsco.org"]
+    assert all(state.is_completed() for state in states), [state.message for state in states]
+    summaries = [state.result()["crawl"] for state in states]
+    assert summaries[0]["fetched"] == summaries[1]["fetched"] > 50
+    assert peak <= limit, f"{peak} requests in flight to one host; the profile allows {limit}"
+    assert peak == limit  # the slots are used, not just a lock
+    spans = []
+    for name in ("a", "b"):
+        db = sqlite3.connect(DataDir(tmp_path / name).frontier)
+        spans.append(db.execute("SELECT started, finished FROM runs").fetchone())
+        db.close()
+    assert max(span[0] for span in spans) < min(span[1] for span in spans), "the crawls did not overlap"
+
+
+def test_verify_flow_names_a_flipped_byte_and_a_missing_file(crawled: Crawled, tmp_path: Path) -> None:
+    assert verify_flow(data=str(crawled.data), return_state=True).is_completed()
+    data = copy_of(crawled.data, tmp_path / "data")
+    first, second = sorted(DataDir(data).warcs.glob("*.warc.gz"))
+    _, rows = warehouse.query(
+        data,
+        f"SELECT warc_offset, url FROM captures WHERE warc_file = '{first.name}' AND status = 200 "
+        "AND record_type = 'response' ORDER BY warc_offset LIMIT 1 OFFSET 5",
+    )
+    offset, url = int(rows[0][0]), rows[0][1]
+    raw = bytearray(first.read_bytes())
+    member = zlib.decompressobj(31)
+    member.decompress(bytes(raw[offset:]))
+    raw[offset + (len(raw) - offset - len(member.unused_data)) // 2] ^= 0x01
+    first.write_bytes(bytes(raw))
+    second.unlink()
+    state = verify_flow(data=str(data), return_state=True)
+    assert state.is_failed()
+    assert f"{first.name}@{offset}" in (state.message or "") and f"{second.name}: missing" in (
+        state.message or ""
+    )
+    found = artifacts(state)
+    assert "FAILED" in found["markdown"][0].data and url in found["markdown"][0].data
+    problems = json.loads(found["table"][0].data)
+    assert {(row["warc_file"], row["problem"]) for row in problems} >= {(second.name, "file missing")}
+    assert any(row["warc_file"] == first.name and row["offset"] == str(offset) for row in problems)
+
+
+def test_watch_flow_finds_drift_and_captures_the_changed_page_again(crawled: Crawled, tmp_path: Path) -> None:
+    data = copy_of(crawled.data, tmp_path / "data")
+    change = crawled.server.site.mutate()
+    state = watch_flow(
+        data=str(data), language="en", connect_to=crawled.server.connect_to_args(), delay=0, return_state=True
+    )
+    assert state.is_completed(), state.message
+    result = state.result()
+    assert result["counts"]["changed"] == 1 and result["counts"]["gone"] == 1
+    assert result["recaptured"]["new"] >= 1
+    assert task_runs(state) == {"plan-watch": 1, "check-live": 1, "recapture": 1, "load-warehouse": 1}
+    _, rows = warehouse.query(data, f"SELECT count(*) FROM article_versions WHERE url = '{change.edited}'")
+    assert rows[0][0] == 2
+    found = artifacts(state)
+    assert change.deleted in found["markdown"][0].data
+    assert {row["state"] for row in json.loads(found["table"][0].data)} == {"changed", "gone"}
+
+
+def wait_for(run_ids: list[UUID], timeout: float = 120) -> list[FlowRun]:
+    deadline = time.monotonic() + timeout
+    with get_client(sync_client=True) as client:
+        while True:
+            runs = [client.read_flow_run(run_id) for run_id in run_ids]
+            if all(run.state and run.state.is_final() for run in runs) or time.monotonic() > deadline:
+                return runs
+            time.sleep(0.25)
+
+
+def response_set(data: Path) -> set[tuple[str, str, int]]:
+    _, rows = warehouse.query(
+        data, "SELECT url, payload_digest, status FROM captures WHERE record_type = 'response'"
+    )
+    return {(url, digest, int(status)) for url, digest, status in rows}
+
+
+def test_two_workers_split_one_crawl_into_the_same_archive(prefect_api: str, tmp_path: Path) -> None:
+    """Capture runs on two process workers (one per language shard, each writing its own WARC
+    files into the shared data directory), then the one load: the archive one worker makes."""
+    home = tmp_path / "home"
+    deployed = ops.setup(prefect_api, home, ROOT)  # work pool, limits, `prefect deploy --all`
+    assert len(deployed) == 6
+    with get_client(sync_client=True) as client:
+        english = client.read_deployment_by_name("crawl/crawl-english")
+        loader = client.read_deployment_by_name("load/load-warehouse")
+        for deployment in (english, loader):
+            assert deployment.work_pool_name == ops.WORK_POOL
+            assert deployment.global_concurrency_limit and deployment.global_concurrency_limit.limit == 1
+        assert english.schedules[0].schedule.cron == "0 */6 * * *"  # type: ignore[union-attr]
+        assert english.schedules[0].schedule.timezone == "Europe/Moscow"  # type: ignore[union-attr]
+    workers = ("worker-a", "worker-b")
+    for name in workers:
+        ops.start_worker(
+            prefect_api, home, ROOT, name=name, limit=1, role=name, PREFECT_WORKER_QUERY_SECONDS="1"
+        )
+    site = Site(ReplicaConfig(articles_per_host=5, documents_per_host=2, faults=False))
+    try:  # no fault pages: a transient 503 would make the two archives differ by timing alone
+        with ReplicaServer(site) as server:
+            connect = server.connect_to_args()
+            one = tmp_path / "one-worker"
+            alone = crawl_flow(data=str(one), seed=SEEDS, connect_to=connect, delay=0, return_state=True)
+            assert alone.is_completed(), alone.message
+            shared = tmp_path / "shared"
+            shard = {"data": str(shared), "connect_to": connect, "delay": 0, "load": False}
+            shards = [
+                run_deployment(
+                    f"crawl/crawl-{name}", parameters={**shard, "seed": [f"http://{host}/"]}, timeout=0
+                )
+                for name, host in zip(("english", "russian", "chinese"), HOSTS, strict=True)
+            ]
+            captured = wait_for([run.id for run in shards])
+    finally:
+        ops.stop(home, roles=workers)
+    assert all(run.state and run.state.is_completed() for run in captured), [run.state for run in captured]
+    assert {run.labels.get("prefect.worker.name") for run in captured} == set(workers)
+    assert len(list(DataDir(shared).warcs.glob("*.warc.gz"))) == 3  # each capture run wrote its own
+    # the load deployment's flow, in-process here (on a worker it only adds a process start)
+    assert load_flow(data=str(shared), return_state=True).is_completed()
+    assert response_set(shared) == response_set(one)

@@ -1,0 +1,295 @@
+"""scoarchive.ops and the operator commands without a Prefect server: crawl settings, retry
+classification, status from the frontier, run reports. (With a server: test_flows.py.)"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from conftest import crawl_replica
+from typer.testing import CliRunner
+
+from scoarchive import cli_ops, ops, warehouse
+from scoarchive.capture import Crawler, CrawlError
+from scoarchive.cli import app
+from scoarchive.profile import ProfileError, load_profile
+from scoarchive.replica import ReplicaConfig, ReplicaServer, Site
+from scoarchive.settings import DataDirError
+from scoarchive.warc import iter_records
+
+SMALL = ReplicaConfig(articles_per_host=4, documents_per_host=1, faults=False)
+assert cli_ops  # registers the operator commands on the app (until cli.py imports it)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def closed_api() -> str:
+    """An API address nothing answers on (status must fall back quickly)."""
+    return f"http://127.0.0.1:{free_port()}/api"
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data = tmp_path_factory.mktemp("ops-archive")
+    with ReplicaServer(Site(SMALL)) as server:
+        crawl_replica(server, data)
+        crawl_replica(server, data)  # an unchanged re-crawl: revisits are captures too
+    return data
+
+
+def test_a_language_narrows_the_profile_to_its_hosts() -> None:
+    sco = load_profile("sco")
+    english = ops.for_language(sco, "en")
+    assert english.hosts == ("eng.sectsco.org",)
+    assert english.start_urls == ("https://eng.sectsco.org/",)
+    assert english.in_scope("http://eng.sectsco.org/news/") and not english.in_scope(
+        "http://rus.sectsco.org/"
+    )
+    assert ops.for_language(sco, None) is sco
+    with pytest.raises(ProfileError, match="no hosts in language 'fr'"):
+        ops.for_language(sco, "fr")
+
+
+def test_crawl_config_keeps_the_seeds_of_the_language_and_refuses_none(tmp_path: Path) -> None:
+    seeds = ["http://eng.sectsco.org/", "http://rus.sectsco.org/"]
+    config = ops.crawl_config(
+        "sco", tmp_path, language="ru", seeds=seeds, connect_to=["rus.sectsco.org:80:127.0.0.1:9"]
+    )
+    assert list(config.seeds) == ["http://rus.sectsco.org/"] and config.connect_to[0].address_port == 9
+    with pytest.raises(ProfileError, match="no seed"):
+        ops.crawl_config("sco", tmp_path, language="zh", seeds=seeds)
+    with pytest.raises(CrawlError, match="outside profile"):
+        Crawler(ops.crawl_config("sco", tmp_path, seeds=["http://example.com/"]))
+
+
+def test_limits_are_one_per_host_at_the_profiles_concurrency_and_one_for_the_warehouse() -> None:
+    specs = ops.limit_specs([load_profile("sco")])
+    assert specs == {
+        "scoarchive-warehouse": 1,
+        "scoarchive-host-eng.sectsco.org": 2,
+        "scoarchive-host-rus.sectsco.org": 2,
+        "scoarchive-host-chn.sectsco.org": 2,
+    }
+
+
+def test_only_transient_failures_are_retried() -> None:
+    from prefect.states import Failed
+
+    from scoarchive.warehouse import WarehouseBusy
+
+    def retried(exc: BaseException) -> bool:
+        return ops.retry_transient(None, None, Failed(data=exc))
+
+    assert retried(ops.CaptureIncomplete("hosts down")) and retried(WarehouseBusy("busy"))
+    assert retried(ConnectionRefusedError()) and retried(TimeoutError())
+    for bad_input in (CrawlError("seed off scope"), ProfileError("unknown profile"), ValueError("x")):
+        assert not retried(bad_input)
+    assert not retried(DataDirError("not writable")) and not retried(ops.LimitsMissing("no limit"))
+
+
+def test_batches_cover_everything_in_order() -> None:
+    assert ops.batches(list(range(7)), 3) == [[0, 1, 2], [3, 4], [5, 6]]
+    assert ops.batches([1], 4) == [[1]] and ops.batches([], 4) == []
+
+
+def test_newest_capture_per_host_is_the_newest_warc_date_of_that_host(crawled: Path) -> None:
+    expected: dict[str, str] = {}
+    for path in sorted((crawled / "warcs").glob("*.warc.gz")):
+        for _, record in iter_records(path):
+            if record.rec_type in ("response", "revisit") and int(record.http_headers.get_statuscode()) < 400:
+                host = ops._host_of(record.rec_headers.get_header("WARC-Target-URI"))
+                date = record.rec_headers.get_header("WARC-Date")
+                expected[host] = max(expected.get(host, ""), date)
+    assert {h.host: h.newest_capture for h in ops.newest_captures(crawled)} == expected
+
+
+def test_status_without_prefect_shows_frontier_runs_size_and_freshness(crawled: Path) -> None:
+    state = ops.status(crawled, api_url=closed_api())
+    assert state.prefect_api is None and not state.flow_runs
+    assert [run.status for run in state.crawl_runs] == ["finished", "finished"]
+    assert state.crawl_runs[0].fetched == state.crawl_runs[1].fetched > 0
+    warcs = list((crawled / "warcs").glob("*.warc.gz"))
+    assert state.warc_files == len(warcs) and state.warc_bytes == sum(p.stat().st_size for p in warcs)
+    assert state.loaded_files is None  # no warehouse yet
+    assert {h.host for h in state.hosts} == {"eng.sectsco.org", "rus.sectsco.org", "chn.sectsco.org"}
+
+
+def test_cli_status(crawled: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["status", "--data", str(crawled), "--api", closed_api(), "--json"])
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.output)
+    assert shown["warc_files"] > 0 and len(shown["hosts"]) == 3 and len(shown["crawl_runs"]) == 2
+    table = CliRunner().invoke(app, ["status", "--data", str(crawled), "--api", closed_api()])
+    assert "newest capture per host" in table.output and "eng.sectsco.org" in table.output
+    empty = CliRunner().invoke(app, ["status", "--data", str(tmp_path / "none"), "--api", closed_api()])
+    assert empty.exit_code == 0 and "No captures yet" in empty.output
+
+
+def test_status_counts_loaded_files_once_the_warehouse_exists(crawled: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "data"
+    shutil.copytree(crawled, copy)
+    warehouse.load(copy)
+    state = ops.status(copy, api_url=closed_api())
+    assert state.loaded_files == state.warc_files and state.snapshot
+
+
+def test_crawl_report_has_the_counts_failures_and_warc_links(tmp_path: Path) -> None:
+    from scoarchive.capture import CrawlSummary
+
+    summary = CrawlSummary(
+        run_id="r1", resumed=False, status="finished", requests=12, fetched=10, new=7, unchanged=2,
+        redirects=1, truncated=0, failed=[("http://eng.sectsco.org/x", "HTTP Internal Server Error")],
+        blocked=3, outlinks=4, bytes_written=123456, warc_files=["a.warc.gz"], seconds=1.5,
+    )  # fmt: skip
+    text = ops.crawl_markdown("Crawl of sco (en)", summary, None, 2.25, tmp_path)
+    for line in ("| pages fetched | 10 |", "| new or changed captures | 7 |", "| unchanged (revisits) | 2 |",
+                 "| failed | 1 |", "| WARC bytes written | 123,456 |", "| duration (s) | 2.2 |"):  # fmt: skip
+        assert line in text
+    assert "http://eng.sectsco.org/x: HTTP Internal Server Error" in text
+    assert f"[a.warc.gz]({(tmp_path / 'a.warc.gz').as_uri()})" in text
+    assert ops.failure_rows(summary.failed) == [
+        {"url": "http://eng.sectsco.org/x", "reason": "HTTP Internal Server Error"}
+    ]
+    assert ops.artifact_key("crawl", "sco", "en") == "crawl-sco-en"
+    assert ops.artifact_key("crawl", "./my site.toml", None) == "crawl-my-site-toml"
+
+
+def test_schedule_stop_with_nothing_running(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["schedule", "--stop", "--data", str(tmp_path)])
+    assert result.exit_code == 0 and "Nothing was running" in result.output
+
+
+# -- slow: real servers, as an operator runs them (pytest -m slow) --------------------------------
+
+
+def run_deployment_and_wait(
+    api_url: str, name: str, parameters: dict[str, object], timeout: float = 120
+) -> str:
+    """Start a deployment's run through the API and wait for its final state's name."""
+    from prefect.client.orchestration import get_client
+    from prefect.deployments import run_deployment
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings({PREFECT_API_URL: api_url}):
+        run = run_deployment(name, parameters=parameters, timeout=0)
+        deadline = time.monotonic() + timeout
+        with get_client(sync_client=True) as client:
+            while time.monotonic() < deadline:
+                state = client.read_flow_run(run.id).state
+                if state and state.is_final():
+                    return state.name or ""
+                time.sleep(0.5)
+    return "timed out"
+
+
+def scoarchive(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """The CLI in its own process (cli_ops imported, as cli.py does once it registers it)."""
+    program = "from scoarchive import cli_ops; from scoarchive.cli import run; run()"
+    return subprocess.run(
+        [sys.executable, "-c", program, *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **env},
+    )
+
+
+@pytest.mark.slow
+def test_schedule_brings_up_the_single_machine_setup_and_stop_ends_it(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    port = str(free_port())
+    env = {"PREFECT_API_URL": "", "PREFECT_WORKER_QUERY_SECONDS": "1"}
+    started = scoarchive("schedule", "--data", str(data), "--port", port, env=env)
+    assert started.returncode == 0, started.stderr
+    assert "crawl-english" in started.stdout and (data / "prefect" / "prefect.db").exists()
+    api = f"http://127.0.0.1:{port}/api"
+    try:
+        assert run_deployment_and_wait(api, "verify/verify-weekly", {"data": str(data)}) == "Completed"
+        shown = scoarchive("status", "--data", str(data), "--json", env=env)
+        state = json.loads(shown.stdout)
+        assert state["prefect_api"] == api
+        assert [(run["flow"], run["deployment"], run["state"]) for run in state["flow_runs"]] == [
+            ("verify", "verify-weekly", "Completed")
+        ]
+        again = scoarchive("schedule", "--data", str(data), "--port", port, env=env)
+        assert again.returncode == 0  # idempotent: one server, one worker
+    finally:
+        stopped = scoarchive("schedule", "--stop", "--data", str(data), env=env)
+    assert "worker" in stopped.stdout and "server" in stopped.stdout
+    assert not ops.api_healthy(api)
+
+
+def postgres_binaries() -> Path | None:
+    for candidate in sorted(Path("/usr/lib/postgresql").glob("*/bin")):
+        if (candidate / "initdb").exists():
+            return candidate
+    found = shutil.which("initdb")
+    return Path(found).parent if found else None
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(postgres_binaries() is None, reason="PostgreSQL server binaries not installed")
+def test_the_same_deployments_run_on_a_postgresql_server_with_several_workers(tmp_path: Path) -> None:
+    """What one machine can show of the multi-machine setup: Prefect on PostgreSQL, two workers
+    capturing language shards into one data directory, one load."""
+    binaries = postgres_binaries()
+    assert binaries is not None
+    # outside pytest's private (0700) temporary tree, which the postgres user cannot enter
+    cluster, port = Path(tempfile.mkdtemp(prefix="scoarchive-pg-")), str(free_port())
+    as_postgres: list[str] = []
+    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
+        shutil.chown(cluster, "postgres")
+        as_postgres = ["runuser", "-u", "postgres", "--"]
+
+    def pg(name: str, *args: str) -> list[str]:
+        return [*as_postgres, str(binaries / name), *args]
+
+    subprocess.run(pg("initdb", "-D", str(cluster / "db"), "-A", "trust", "-U", "prefect"), check=True)
+    options = ["-p", port, "-k", str(cluster), "-c", "listen_addresses=127.0.0.1"]
+    database = subprocess.Popen(
+        pg("postgres", "-D", str(cluster / "db"), *options), stderr=subprocess.DEVNULL
+    )
+    data = tmp_path / "data"
+    workers = ("worker-a", "worker-b")
+    try:
+        deadline = time.monotonic() + 30
+        while subprocess.run(pg("pg_isready", "-h", "127.0.0.1", "-p", port), capture_output=True).returncode:
+            assert time.monotonic() < deadline, "PostgreSQL did not start"
+            time.sleep(0.2)
+        url = f"postgresql+asyncpg://prefect@127.0.0.1:{port}/postgres"
+        api, _ = ops.start_server(data, free_port(), PREFECT_API_DATABASE_CONNECTION_URL=url)
+        ops.setup(api, data)
+        for name in workers:
+            ops.start_worker(api, data, name=name, limit=1, role=name, PREFECT_WORKER_QUERY_SECONDS="1")
+        with ReplicaServer(Site(SMALL)) as replica:
+            shard = {"data": str(data), "connect_to": replica.connect_to_args(), "delay": 0, "load": False}
+            hosts = {"english": "eng.sectsco.org", "russian": "rus.sectsco.org", "chinese": "chn.sectsco.org"}
+
+            def capture(name: str) -> str:
+                parameters = {**shard, "seed": [f"http://{hosts[name]}/"]}
+                return run_deployment_and_wait(api, f"crawl/crawl-{name}", parameters)
+
+            with ThreadPoolExecutor(3) as pool:
+                states = list(pool.map(capture, hosts))
+        assert states == ["Completed"] * 3
+        assert run_deployment_and_wait(api, "load/load-warehouse", {"data": str(data)}) == "Completed"
+        _, rows = warehouse.query(data, "SELECT count(DISTINCT crawl_run_id) FROM captures")
+        assert rows[0][0] == 3
+    finally:
+        ops.stop(data, roles=(*workers, "server"))
+        database.terminate()
+        database.wait(timeout=30)
+        shutil.rmtree(cluster, ignore_errors=True)
