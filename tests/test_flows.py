@@ -37,6 +37,7 @@ from prefect.states import State
 from prefect.testing.utilities import prefect_test_harness
 
 import flows.crawl
+from flows.check_briefing import check_briefing_flow
 from flows.crawl import crawl_flow, load_flow
 from flows.verify import verify_flow
 from flows.watch import watch_flow
@@ -317,6 +318,25 @@ def test_verify_flow_names_a_flipped_byte_and_a_missing_file(crawled: Crawled, t
     problems = json.loads(found["table"][0].data)
     assert {(row["warc_file"], row["problem"]) for row in problems} >= {(second.name, "file missing")}
     assert any(row["warc_file"] == first.name and row["offset"] == str(offset) for row in problems)
+
+
+def test_check_briefing_flow_reports_and_fails_on_lost_citations(crawled: Crawled, tmp_path: Path) -> None:
+    example = ROOT / "tests" / "data" / "briefings" / "example.txt"
+    state = check_briefing_flow(briefing=str(example), data=str(crawled.data), return_state=True)
+    assert state.is_completed(), state.message
+    [report] = state.result()
+    assert report["all_preserved"] and [c["match"] for c in report["citations"]] == ["alias", "alias"]
+    (markdown,) = [a for a in artifacts(state)["markdown"] if a.key == "check-example"]
+    assert "every citation is preserved" in markdown.data and "off by 1 day(s)" in markdown.data
+    # registered briefings: one of them cites a page the archive never captured
+    data = copy_of(crawled.data, tmp_path / "data")
+    (data / "briefings").mkdir()
+    shutil.copy(example, data / "briefings" / "example.txt")
+    lost = "Seen [1].\n\n[1] Gone, 1 May 2020, in: http://eng.sectsco.org/news/20200501/1.html\n"
+    (data / "briefings" / "lost.txt").write_text(lost, encoding="utf-8")
+    state = check_briefing_flow(data=str(data), return_state=True)
+    assert state.is_failed() and "1 citation(s) not preserved" in (state.message or "")
+    assert "20200501/1.html" in (state.message or "")
 
 
 def test_watch_flow_finds_drift_and_captures_the_changed_page_again(crawled: Crawled, tmp_path: Path) -> None:

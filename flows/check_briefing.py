@@ -1,0 +1,74 @@
+"""The check-briefing flow: ``scoarchive check`` run by Prefect, each report kept as an artifact.
+
+For a publishing pipeline (``run_deployment`` with one briefing) and for a daily check of every
+briefing registered with the archive (the files in ``DATA/briefings/``): pages cited months ago
+are archived if missing, and a run fails when any citation is not preserved, which is what
+Prefect automations alert on. The reports are Markdown artifacts in the Prefect UI.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+
+from scoarchive.check import CheckOptions, check_briefing, render_markdown
+from scoarchive.profile import load_profile
+from scoarchive.settings import DataDir
+from scoarchive.urls import ConnectTo
+
+
+class CitationsNotPreserved(Exception):
+    """Some citations resolve to no preserved copy (the message and the reports name them)."""
+
+
+@task(name="check-briefing", cache_policy=NO_CACHE)
+def check(briefing: Path, options: CheckOptions) -> dict[str, Any]:
+    """Parse, resolve, capture what is missing (if asked), compare dates and quotes."""
+    report = check_briefing(briefing, options).report
+    key = "check-" + "".join(c if c.isalnum() else "-" for c in briefing.stem.lower())
+    create_markdown_artifact(render_markdown(report), key=key[:100], description=briefing.name)
+    return report.to_dict()
+
+
+@flow(name="check-briefing")
+def check_briefing_flow(
+    briefing: str | None = None,
+    data: str | None = None,
+    capture_missing: bool = False,
+    live: bool = False,
+    connect_to: list[str] | None = None,
+    service: str = "http://127.0.0.1:8080",
+    profile: str = "sco",
+    delay: float | None = None,
+) -> list[dict[str, Any]]:
+    """Check one briefing, or every registered one (``DATA/briefings/``); mirrors ``scoarchive check``."""
+    data_dir = DataDir(data)
+    options = CheckOptions(
+        data_dir=data_dir.root,
+        profile=load_profile(profile),
+        capture_missing=capture_missing,
+        live=live,
+        connect_to=[ConnectTo.parse(spec) for spec in connect_to or []],
+        service_url=service,
+        delay=delay,
+    )
+    registered = data_dir.root / "briefings"
+    paths = [Path(briefing)] if briefing else sorted(p for p in registered.glob("*") if p.is_file())
+    reports = [check(path, options) for path in paths]
+    logger = get_run_logger()
+    missing = [
+        f"{report['briefing']} [{citation['n']}] {citation['url']}"
+        for report in reports
+        for citation in report["citations"]
+        if not citation["resolved"]
+    ]
+    headline = f"{len(paths)} briefing(s) checked, {len(missing)} citation(s) not preserved"
+    if missing:
+        logger.error("%s: %s", headline, "; ".join(missing))
+        raise CitationsNotPreserved(f"{headline}: {'; '.join(missing)}")
+    logger.info(headline)
+    return reports
