@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import itertools
+import sqlite3
 from collections import Counter
 from pathlib import Path
 
@@ -215,3 +216,24 @@ def test_single_page_capture_takes_page_and_embeds(replica: ReplicaServer, tmp_p
     assert "/20210615/765514.html" in paths and "/css/main.css" in paths
     assert not {p for p in paths if p.startswith(("/news", "/documents"))}
     assert summary.status == "finished"
+
+
+def test_unchanged_body_without_validators_becomes_identical_payload_revisit(
+    replica: ReplicaServer, tmp_path: Path
+) -> None:
+    page = "http://eng.sectsco.org/20210615/765514.html"
+    first = crawl_replica(replica, tmp_path, seeds=[page], follow_links=False)
+    # forget the validators, as for a server that sends no ETag or Last-Modified
+    with sqlite3.connect(DataDir(tmp_path).frontier) as db:
+        db.execute("UPDATE seen SET etag = NULL, last_modified = NULL")
+    replica.stats.reset()
+    again = crawl_replica(replica, tmp_path, seeds=[page], follow_links=False)
+    assert all(not r.conditional and r.status == 200 for r in replica.stats.requests)
+    revisits = [r for r in records(tmp_path, again.run_id) if r[2] == "revisit"]
+    originals = {r[3]["WARC-Target-URI"]: r[3] for r in records(tmp_path, first.run_id) if r[2] == "response"}
+    assert revisits and again.new == 0
+    for _, _, _, fields, _ in revisits:
+        assert fields["WARC-Profile"].endswith("/identical-payload-digest")
+        original = originals[fields["WARC-Target-URI"]]
+        assert fields["WARC-Refers-To"] == original["WARC-Record-ID"]
+        assert fields["WARC-Payload-Digest"] == original["WARC-Payload-Digest"]
