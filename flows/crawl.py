@@ -19,22 +19,12 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
-from prefect.tasks import exponential_backoff
 
+from flows import RETRIES
 from scoarchive import ops
 from scoarchive.capture import CrawlConfig, Crawler, CrawlSummary
 from scoarchive.settings import Settings
 from scoarchive.warehouse import LoadReport
-
-# Retries only where a later attempt can succeed (a host or the API down, the warehouse busy);
-# ops.retry_transient lets bad input fail at once.
-RETRIES: dict[str, Any] = {
-    "retries": 3,
-    "retry_delay_seconds": exponential_backoff(backoff_factor=30),
-    "retry_jitter_factor": 0.5,
-    "retry_condition_fn": ops.retry_transient,
-    "cache_policy": NO_CACHE,
-}
 
 
 @task(name="plan-crawl", cache_policy=NO_CACHE)

@@ -14,20 +14,12 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
-from prefect.tasks import exponential_backoff
 
+from flows import RETRIES
 from scoarchive import ops
 from scoarchive.capture import CrawlConfig, CrawlSummary
 from scoarchive.warehouse import LoadReport
 from scoarchive.watch import WatchReport
-
-RETRIES: dict[str, Any] = {
-    "retries": 3,
-    "retry_delay_seconds": exponential_backoff(backoff_factor=30),
-    "retry_jitter_factor": 0.5,
-    "retry_condition_fn": ops.retry_transient,
-    "cache_policy": NO_CACHE,
-}
 
 
 @task(name="plan-watch", cache_policy=NO_CACHE)

@@ -10,21 +10,20 @@ import asyncio
 import json
 import logging
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, NoReturn, TypeVar
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from scoarchive import __version__, warehouse
-from scoarchive.capture import CrawlConfig, Crawler, CrawlError, CrawlProgress, CrawlSummary
-from scoarchive.profile import ProfileError, load_profile
+from scoarchive import __version__, ops, warehouse
+from scoarchive.capture import Crawler, CrawlError, CrawlProgress, CrawlSummary
+from scoarchive.profile import ProfileError
 from scoarchive.settings import DataDirError, Settings
-from scoarchive.urls import ConnectTo
 from scoarchive.warehouse import LoadReport
 
 app = typer.Typer(
@@ -36,8 +35,6 @@ app = typer.Typer(
 )
 out = Console()
 err = Console(stderr=True)
-
-T = TypeVar("T")
 
 DataOption = Annotated[
     Path | None,
@@ -64,10 +61,6 @@ def data_dir(option: Path | None) -> Path:
     return option if option is not None else Settings().home
 
 
-def parse_each(values: list[str] | None, parser: Callable[[str], T]) -> list[T]:
-    return [parser(value) for value in values or []]
-
-
 @app.callback(invoke_without_command=True)
 def main(
     version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
@@ -86,6 +79,10 @@ def crawl_command(
     profile: Annotated[
         str, typer.Option(metavar="NAME", help="Site profile name or path to a profile TOML.")
     ] = "sco",
+    language: Annotated[
+        str | None,
+        typer.Option(metavar="CODE", help="Only the profile's hosts of this language (en, ru, zh)."),
+    ] = None,
     seed: Annotated[
         list[str] | None,
         typer.Option(metavar="URL", help="Start URL (repeatable); replaces the profile's start URLs."),
@@ -128,11 +125,12 @@ def crawl_command(
         scoarchive crawl --seed http://eng.sectsco.org/ --connect-to eng.sectsco.org:80:127.0.0.1:8000
     """
     with user_errors():
-        config = CrawlConfig(
-            profile=load_profile(profile),
-            data_dir=data_dir(data),
+        config = ops.crawl_config(
+            profile,
+            data_dir(data),
+            language=language,
             seeds=seed or [],
-            connect_to=parse_each(connect_to, ConnectTo.parse),
+            connect_to=connect_to or [],
             max_pages=max_pages,
             concurrency=concurrency,
             host_concurrency=host_concurrency,
@@ -140,7 +138,6 @@ def crawl_command(
             timeout=timeout,
             max_bytes=max_bytes,
             retries=retries,
-            operator=Settings().operator,
         )
         crawler = Crawler(config)
     summary = run_crawl(crawler, show_progress=not as_json)
