@@ -30,7 +30,7 @@ os.environ.update({"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": 
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 from bench.capture import free_port, start_replica  # noqa: E402
-from scoarchive import ops, warehouse  # noqa: E402
+from scoarchive import limits, ops, schedule, warehouse  # noqa: E402
 from scoarchive.capture import crawl  # noqa: E402
 from scoarchive.profile import load_profile  # noqa: E402
 from scoarchive.replica import HOSTS  # noqa: E402
@@ -50,11 +50,11 @@ def main() -> None:
     home = work / "prefect-data"
     try:
         started = time.monotonic()
-        api_url, _ = ops.start_server(home, free_port())
+        api_url, _ = schedule.start_server(home, free_port())
         print(f"Prefect server (SQLite) up in {time.monotonic() - started:.1f} s at {api_url}")
         run(args, work, port, api_url)
     finally:
-        ops.stop(home)
+        schedule.stop(home)
         replica.terminate()
         replica.wait()
         shutil.rmtree(work, ignore_errors=True)
@@ -74,7 +74,7 @@ def run(args: argparse.Namespace, work: Path, port: int, api_url: str) -> None:
     }
     library, through_flow, pages = [], [], 0
     with temporary_settings({PREFECT_API_URL: api_url}):
-        ops.ensure_limits(ops.limit_specs([load_profile("sco")]))
+        limits.ensure_limits(limits.limit_specs([load_profile("sco")]))
         for round_number in range(args.rounds):
             data = work / f"library-{round_number}"
             started = time.monotonic()

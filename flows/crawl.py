@@ -21,7 +21,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows import RETRIES
-from scoarchive import ops
+from scoarchive import limits, ops, reports
 from scoarchive.capture import CrawlConfig, Crawler, CrawlSummary
 from scoarchive.settings import Settings
 from scoarchive.warehouse import LoadReport
@@ -40,14 +40,14 @@ def plan_crawl(
     """Check everything the crawl needs before any request: profile, seeds, data dir, limits."""
     config = ops.crawl_config(profile, data, language=language, seeds=seed, connect_to=connect_to, **options)
     Crawler(config)  # validates the seeds and that the data directory is writable
-    ops.require_limits(config.profile, loading=load)
+    limits.require_limits(config.profile, loading=load)
     return config
 
 
 @task(name="capture", **RETRIES)
 def capture(config: CrawlConfig) -> CrawlSummary:
     """Discover and capture: the library's crawl (resumes an interrupted run), host slots held."""
-    summary = ops.check_reached(asyncio.run(ops.capture_shared(config)))
+    summary = ops.check_reached(asyncio.run(limits.capture_shared(config)))
     get_run_logger().info(
         "run %s: %d fetched, %d new, %d unchanged, %d failed, %d bytes in %s",
         summary.run_id,
@@ -64,7 +64,7 @@ def capture(config: CrawlConfig) -> CrawlSummary:
 @task(name="load-warehouse", **RETRIES)
 def load_warehouse(data_dir: Path, workers: int) -> LoadReport:
     """Extract and load every closed WARC file not loaded yet (whoever wrote it)."""
-    report = ops.load_serialised(data_dir, workers)
+    report = limits.load_serialised(data_dir, workers)
     get_run_logger().info(
         "loaded %d files: %d captures, %d new articles, %d new versions",
         len(report.files_loaded),
@@ -98,7 +98,7 @@ def crawl_flow(
     hosts; ``load=False`` leaves loading to the load deployment (capture-only workers).
     """
     started = time.monotonic()
-    key = ops.artifact_key("crawl", profile, language)
+    key = reports.artifact_key("crawl", profile, language)
     options = {
         "max_pages": max_pages,
         "concurrency": concurrency,
@@ -113,16 +113,16 @@ def crawl_flow(
         summary = capture(config)
         report = load_warehouse(config.data_dir, workers) if load else None
     except Exception as exc:
-        create_markdown_artifact(ops.failure_markdown("crawl", exc), key=key, description="crawl failed")
+        create_markdown_artifact(reports.failure_markdown("crawl", exc), key=key, description="crawl failed")
         raise
     seconds = time.monotonic() - started
     title = f"Crawl of {profile}" + (f" ({language})" if language else "")
     warcs = config.data_dir / "warcs"
     create_markdown_artifact(
-        ops.crawl_markdown(title, summary, report, seconds, warcs), key=key, description=title
+        reports.crawl_markdown(title, summary, report, seconds, warcs), key=key, description=title
     )
     create_table_artifact(
-        ops.failure_rows(summary.failed),
+        reports.failure_rows(summary.failed),
         key=f"{key}-failures",
         description=f"failures of run {summary.run_id}",
     )
@@ -140,8 +140,8 @@ def load_flow(data: str | None = None, workers: int = 1) -> dict[str, Any]:
     try:
         report = load_warehouse(data_dir, workers)
     except Exception as exc:
-        create_markdown_artifact(ops.failure_markdown("load", exc), key="load", description="load failed")
+        create_markdown_artifact(reports.failure_markdown("load", exc), key="load", description="load failed")
         raise
-    create_markdown_artifact(ops.load_markdown(report), key="load", description="warehouse load")
-    create_table_artifact(ops.skipped_rows(report), key="load-skipped", description="records not loaded")
+    create_markdown_artifact(reports.load_markdown(report), key="load", description="warehouse load")
+    create_table_artifact(reports.skipped_rows(report), key="load-skipped", description="records not loaded")
     return report.to_dict()

@@ -16,7 +16,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows import RETRIES
-from scoarchive import ops
+from scoarchive import limits, ops, reports
 from scoarchive.capture import CrawlConfig, CrawlSummary
 from scoarchive.warehouse import LoadReport
 from scoarchive.watch import WatchReport
@@ -33,14 +33,14 @@ def plan_watch(
 ) -> CrawlConfig:
     """Settings for the checks and the recapture; limits checked before any request."""
     config = ops.crawl_config(profile, data, language=language, connect_to=connect_to, **options)
-    ops.require_limits(config.profile, loading=load)
+    limits.require_limits(config.profile, loading=load)
     return config
 
 
 @task(name="check-live", **RETRIES)
 def check_live(config: CrawlConfig, urls: list[str] | None, retries: int) -> WatchReport:
     """Ask the live site for every archived article (or the given URLs)."""
-    report = ops.check_watched(asyncio.run(ops.watch_shared(config, urls, retries)))
+    report = ops.check_watched(asyncio.run(limits.watch_shared(config, urls, retries)))
     get_run_logger().info("checked %d pages: %s", len(report.checks), report.counts())
     return report
 
@@ -48,14 +48,14 @@ def check_live(config: CrawlConfig, urls: list[str] | None, retries: int) -> Wat
 @task(name="recapture", **RETRIES)
 def recapture(config: CrawlConfig, urls: list[str]) -> CrawlSummary:
     """Capture the changed pages again (revisit records if they turn out unchanged)."""
-    summary = ops.check_reached(asyncio.run(ops.capture_shared(config, urls)))
+    summary = ops.check_reached(asyncio.run(limits.capture_shared(config, urls)))
     get_run_logger().info("recaptured %d pages in run %s", summary.fetched, summary.run_id)
     return summary
 
 
 @task(name="load-warehouse", **RETRIES)
 def load_warehouse(data_dir: Path, workers: int) -> LoadReport:
-    return ops.load_serialised(data_dir, workers)
+    return limits.load_serialised(data_dir, workers)
 
 
 @flow(name="watch", task_runner=ThreadPoolTaskRunner(max_workers=1))
@@ -74,7 +74,7 @@ def watch_flow(
     workers: int = 1,
 ) -> dict[str, Any]:
     """Check archived articles (or the cited ``url`` list) on the live site; recapture drift."""
-    key = ops.artifact_key("watch", profile, language)
+    key = reports.artifact_key("watch", profile, language)
     options = {"host_concurrency": host_concurrency, "delay": delay, "timeout": timeout}
     recaptured = None
     try:
@@ -86,7 +86,7 @@ def watch_flow(
             if load:
                 load_warehouse(config.data_dir, workers)
     except Exception as exc:
-        create_markdown_artifact(ops.failure_markdown("watch", exc), key=key, description="watch failed")
+        create_markdown_artifact(reports.failure_markdown("watch", exc), key=key, description="watch failed")
         raise
     create_markdown_artifact(report.to_markdown(recaptured), key=key, description=f"{report.counts()}")
     create_table_artifact(report.rows(), key=f"{key}-changes", description="moved, gone, changed, errors")

@@ -20,6 +20,7 @@ from prefect.client.schemas.schedules import CronSchedule
 from prefect.flows import load_flow_from_entrypoint
 
 from scoarchive import ops
+from scoarchive.schedule import deployment_names
 
 ROOT = Path(__file__).resolve().parent.parent
 PREFECT_FILE = ROOT / "deployments" / "prefect.yaml"
@@ -30,7 +31,7 @@ DEPLOYMENTS = {entry["name"]: entry for entry in SPEC["deployments"]}
 def test_the_file_is_what_prefect_deploy_reads() -> None:
     model = PrefectYamlModel.model_validate(SPEC)
     assert [d.name for d in model.deployments] == list(DEPLOYMENTS)
-    assert ops.deployment_names(PREFECT_FILE) == list(DEPLOYMENTS)
+    assert deployment_names(PREFECT_FILE) == list(DEPLOYMENTS)
 
 
 @pytest.mark.parametrize("name", list(DEPLOYMENTS))

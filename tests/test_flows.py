@@ -41,7 +41,7 @@ from flows.check_briefing import check_briefing_flow
 from flows.crawl import crawl_flow, load_flow
 from flows.verify import verify_flow
 from flows.watch import watch_flow
-from scoarchive import ops, warehouse
+from scoarchive import limits, ops, schedule, warehouse
 from scoarchive.profile import load_profile
 from scoarchive.replica import HOSTS, ReplicaConfig, ReplicaServer, Site
 from scoarchive.settings import DataDir
@@ -72,7 +72,7 @@ def prefect_api() -> Iterator[str]:
             prefect_test_harness(server_startup_timeout=60),
             temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
         ):
-            ops.ensure_limits(ops.limit_specs([load_profile("sco")]))
+            limits.ensure_limits(limits.limit_specs([load_profile("sco")]))
             yield PREFECT_API_URL.value()
 
 
@@ -253,13 +253,13 @@ def test_two_crawls_of_one_host_at_once_stay_within_its_politeness(
 ) -> None:
     limit = load_profile("sco").politeness.host_concurrency
     together = threading.Barrier(2, timeout=30)
-    capture_shared = ops.capture_shared
+    capture_shared = limits.capture_shared
 
     async def start_together(config: Any, urls: Any = None) -> Any:
         together.wait()  # each capture runs its own event loop in its own thread
         return await capture_shared(config, urls)
 
-    monkeypatch.setattr(ops, "capture_shared", start_together)
+    monkeypatch.setattr(limits, "capture_shared", start_together)
     site = Site(ReplicaConfig(articles_per_host=30, documents_per_host=2, faults=False))
     with ReplicaServer(site) as server:
 
@@ -378,8 +378,8 @@ def test_two_workers_split_one_crawl_into_the_same_archive(prefect_api: str, tmp
     """Capture runs on two process workers (one per language shard, each writing its own WARC
     files into the shared data directory), then the one load: the archive one worker makes."""
     home = tmp_path / "home"
-    deployed = ops.setup(prefect_api, home, ROOT)  # work pool, limits, `prefect deploy --all`
-    assert deployed == ops.deployment_names(ROOT / "deployments" / "prefect.yaml")  # every one deployed
+    deployed = schedule.setup(prefect_api, home, ROOT)  # work pool, limits, `prefect deploy --all`
+    assert deployed == schedule.deployment_names(ROOT / "deployments" / "prefect.yaml")  # every one deployed
     with get_client(sync_client=True) as client:
         english = client.read_deployment_by_name("crawl/crawl-english")
         loader = client.read_deployment_by_name("load/load-warehouse")
@@ -390,7 +390,7 @@ def test_two_workers_split_one_crawl_into_the_same_archive(prefect_api: str, tmp
         assert english.schedules[0].schedule.timezone == "Europe/Moscow"  # type: ignore[union-attr]
     workers = ("worker-a", "worker-b")
     for name in workers:
-        ops.start_worker(
+        schedule.start_worker(
             prefect_api, home, ROOT, name=name, limit=1, role=name, PREFECT_WORKER_QUERY_SECONDS="1"
         )
     site = Site(ReplicaConfig(articles_per_host=5, documents_per_host=2, faults=False))
@@ -410,7 +410,7 @@ def test_two_workers_split_one_crawl_into_the_same_archive(prefect_api: str, tmp
             ]
             captured = wait_for([run.id for run in shards])
     finally:
-        ops.stop(home, roles=workers)
+        schedule.stop(home, roles=workers)
     assert all(run.state and run.state.is_completed() for run in captured), [run.state for run in captured]
     assert {run.labels.get("prefect.worker.name") for run in captured} == set(workers)
     assert len(list(DataDir(shared).warcs.glob("*.warc.gz"))) == 3  # each capture run wrote its own

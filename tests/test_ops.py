@@ -1,5 +1,6 @@
-"""scoarchive.ops and the operator commands without a Prefect server: crawl settings, retry
-classification, status from the frontier, run reports. (With a server: test_flows.py.)"""
+"""scoarchive.ops (and .limits, .status, .schedule, .reports) and the operator commands without a
+Prefect server: crawl settings, retry classification, status from the frontier, run reports.
+(With a server: test_flows.py.)"""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import pytest
 from conftest import crawl_replica
 from typer.testing import CliRunner
 
-from scoarchive import cli_ops, ops, warehouse
+from scoarchive import cli_ops, limits, ops, reports, schedule, status, warehouse
 from scoarchive.capture import Crawler, CrawlError
 from scoarchive.cli import app
 from scoarchive.profile import ProfileError, load_profile
@@ -76,7 +77,7 @@ def test_crawl_config_keeps_the_seeds_of_the_language_and_refuses_none(tmp_path:
 
 
 def test_limits_are_one_per_host_at_the_profiles_concurrency_and_one_for_the_warehouse() -> None:
-    specs = ops.limit_specs([load_profile("sco")])
+    specs = limits.limit_specs([load_profile("sco")])
     assert specs == {
         "scoarchive-warehouse": 1,
         "scoarchive-host-eng.sectsco.org": 2,
@@ -97,7 +98,7 @@ def test_only_transient_failures_are_retried() -> None:
     assert retried(ConnectionRefusedError()) and retried(TimeoutError())
     for bad_input in (CrawlError("seed off scope"), ProfileError("unknown profile"), ValueError("x")):
         assert not retried(bad_input)
-    assert not retried(DataDirError("not writable")) and not retried(ops.LimitsMissing("no limit"))
+    assert not retried(DataDirError("not writable")) and not retried(limits.LimitsMissing("no limit"))
 
 
 def test_batches_cover_everything_in_order() -> None:
@@ -110,14 +111,14 @@ def test_newest_capture_per_host_is_the_newest_warc_date_of_that_host(crawled: P
     for path in sorted((crawled / "warcs").glob("*.warc.gz")):
         for _, record in iter_records(path):
             if record.rec_type in ("response", "revisit") and int(record.http_headers.get_statuscode()) < 400:
-                host = ops._host_of(record.rec_headers.get_header("WARC-Target-URI"))
+                host = status._host_of(record.rec_headers.get_header("WARC-Target-URI"))
                 date = record.rec_headers.get_header("WARC-Date")
                 expected[host] = max(expected.get(host, ""), date)
-    assert {h.host: h.newest_capture for h in ops.newest_captures(crawled)} == expected
+    assert {h.host: h.newest_capture for h in status.newest_captures(crawled)} == expected
 
 
 def test_status_without_prefect_shows_frontier_runs_size_and_freshness(crawled: Path) -> None:
-    state = ops.status(crawled, api_url=closed_api())
+    state = status.status(crawled, api_url=closed_api())
     assert state.prefect_api is None and not state.flow_runs
     assert [run.status for run in state.crawl_runs] == ["finished", "finished"]
     assert state.crawl_runs[0].fetched == state.crawl_runs[1].fetched > 0
@@ -142,7 +143,7 @@ def test_status_counts_loaded_files_once_the_warehouse_exists(crawled: Path, tmp
     copy = tmp_path / "data"
     shutil.copytree(crawled, copy)
     warehouse.load(copy)
-    state = ops.status(copy, api_url=closed_api())
+    state = status.status(copy, api_url=closed_api())
     assert state.loaded_files == state.warc_files and state.snapshot
 
 
@@ -154,17 +155,17 @@ def test_crawl_report_has_the_counts_failures_and_warc_links(tmp_path: Path) -> 
         redirects=1, truncated=0, failed=[("http://eng.sectsco.org/x", "HTTP Internal Server Error")],
         blocked=3, outlinks=4, bytes_written=123456, warc_files=["a.warc.gz"], seconds=1.5,
     )  # fmt: skip
-    text = ops.crawl_markdown("Crawl of sco (en)", summary, None, 2.25, tmp_path)
+    text = reports.crawl_markdown("Crawl of sco (en)", summary, None, 2.25, tmp_path)
     for line in ("| pages fetched | 10 |", "| new or changed captures | 7 |", "| unchanged (revisits) | 2 |",
                  "| failed | 1 |", "| WARC bytes written | 123,456 |", "| duration (s) | 2.2 |"):  # fmt: skip
         assert line in text
     assert "http://eng.sectsco.org/x: HTTP Internal Server Error" in text
     assert f"[a.warc.gz]({(tmp_path / 'a.warc.gz').as_uri()})" in text
-    assert ops.failure_rows(summary.failed) == [
+    assert reports.failure_rows(summary.failed) == [
         {"url": "http://eng.sectsco.org/x", "reason": "HTTP Internal Server Error"}
     ]
-    assert ops.artifact_key("crawl", "sco", "en") == "crawl-sco-en"
-    assert ops.artifact_key("crawl", "./my site.toml", None) == "crawl-my-site-toml"
+    assert reports.artifact_key("crawl", "sco", "en") == "crawl-sco-en"
+    assert reports.artifact_key("crawl", "./my site.toml", None) == "crawl-my-site-toml"
 
 
 def test_schedule_stop_with_nothing_running(tmp_path: Path) -> None:
@@ -229,7 +230,7 @@ def test_schedule_brings_up_the_single_machine_setup_and_stop_ends_it(tmp_path: 
     finally:
         stopped = scoarchive("schedule", "--stop", "--data", str(data), env=env)
     assert "worker" in stopped.stdout and "server" in stopped.stdout
-    assert not ops.api_healthy(api)
+    assert not status.api_healthy(api)
 
 
 def postgres_binaries() -> Path | None:
@@ -270,10 +271,10 @@ def test_the_same_deployments_run_on_a_postgresql_server_with_several_workers(tm
             assert time.monotonic() < deadline, "PostgreSQL did not start"
             time.sleep(0.2)
         url = f"postgresql+asyncpg://prefect@127.0.0.1:{port}/postgres"
-        api, _ = ops.start_server(data, free_port(), PREFECT_API_DATABASE_CONNECTION_URL=url)
-        ops.setup(api, data)
+        api, _ = schedule.start_server(data, free_port(), PREFECT_API_DATABASE_CONNECTION_URL=url)
+        schedule.setup(api, data)
         for name in workers:
-            ops.start_worker(api, data, name=name, limit=1, role=name, PREFECT_WORKER_QUERY_SECONDS="1")
+            schedule.start_worker(api, data, name=name, limit=1, role=name, PREFECT_WORKER_QUERY_SECONDS="1")
         with ReplicaServer(Site(SMALL)) as replica:
             shard = {"data": str(data), "connect_to": replica.connect_to_args(), "delay": 0, "load": False}
             hosts = {"english": "eng.sectsco.org", "russian": "rus.sectsco.org", "chinese": "chn.sectsco.org"}
@@ -289,7 +290,7 @@ def test_the_same_deployments_run_on_a_postgresql_server_with_several_workers(tm
         _, rows = warehouse.query(data, "SELECT count(DISTINCT crawl_run_id) FROM captures")
         assert rows[0][0] == 3
     finally:
-        ops.stop(data, roles=(*workers, "server"))
+        schedule.stop(data, roles=(*workers, "server"))
         database.terminate()
         database.wait(timeout=30)
         shutil.rmtree(cluster, ignore_errors=True)

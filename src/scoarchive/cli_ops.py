@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from scoarchive import ops, verify
+from scoarchive import ops, schedule, status, verify
 from scoarchive.cli import DataOption, app, data_dir, err, fail, out, user_errors
 from scoarchive.profile import load_profile
 from scoarchive.urls import ConnectTo
@@ -42,7 +42,7 @@ def status_command(
 ) -> None:
     """Last runs of each flow, archive size, and the newest capture per host."""
     with user_errors():
-        state = ops.status(data_dir(data), api)
+        state = status.status(data_dir(data), api)
     if as_json:
         out.print_json(json.dumps(state.to_dict()))
         return
@@ -109,25 +109,27 @@ def schedule_command(
     """
     root = data_dir(data)
     if stop:
-        stopped = ops.stop(root)
+        stopped = schedule.stop(root)
         out.print("Stopped " + ", ".join(stopped) if stopped else "Nothing was running.", highlight=False)
         return
     with user_errors():
         try:
             if setup_only:
-                api = ops.api_url_for(root)
+                api = status.api_url_for(root)
                 if api is None:
                     fail("--setup-only needs PREFECT_API_URL (the server to set up)")
-                names = ops.setup(api, root, source)
+                names = schedule.setup(api, root, source)
                 out.print(f"Set up {api}: deployments {', '.join(names)}", highlight=False)
                 return
             err.print("Starting the Prefect server and worker (first start takes ~15 s) ...")
-            result = ops.schedule(root, port=port, source=source)
+            result = schedule.schedule(root, port=port, source=source)
         except ops.OpsError as exc:
             fail(str(exc), code=1)
     out.print(f"Prefect API and UI: {result.api_url.removesuffix('/api')}", highlight=False)
     out.print(f"Deployments: {', '.join(result.deployments)}", highlight=False)
-    out.print(f"Worker pid {result.worker_pid}; logs in {ops.prefect_home(root) / 'logs'}", highlight=False)
+    out.print(
+        f"Worker pid {result.worker_pid}; logs in {status.prefect_home(root) / 'logs'}", highlight=False
+    )
     out.print("Stop with: scoarchive schedule --stop", highlight=False)
 
 

@@ -1,0 +1,162 @@
+"""The DuckDB warehouse: WARC records loaded into tables analysts query with SQL.
+
+The WARC files are the source of truth; the warehouse is derived and can be rebuilt from them
+at any time (:func:`reindex`). Its schema is code: numbered SQL migrations in
+``warehouse/migrations/`` applied in order and recorded in ``schema_migrations``.
+
+Readers and the writer never share a file
+------------------------------------------
+DuckDB allows one writing process per database file, and a reader that opens a file while a
+load commits could see some files loaded and not others. So analysts never open the file the
+loader writes:
+
+1. The loader holds ``DATA/warehouse/.load.lock`` (flock) for the whole load, so two loads
+   cannot interleave; a second one fails at once with :class:`WarehouseBusy`.
+2. It writes a private database, ``DATA/warehouse/work.duckdb``: one transaction per WARC file
+   (its captures, extractions, skipped records and its ``loaded_files`` row commit together,
+   so a crash leaves whole files loaded or not at all), then it rebuilds the derived tables
+   (articles, documents, full-text indexes).
+3. It publishes an immutable snapshot: checkpoint and close the work database, copy it to
+   ``snapshots/.scoarchive-<n>.duckdb.tmp``, fsync, rename to ``snapshots/scoarchive-<n>.duckdb``.
+4. It repoints ``DATA/warehouse/scoarchive.duckdb`` (a relative symlink) and the text file
+   ``DATA/warehouse/current`` at the new snapshot, each by writing a temporary and renaming it
+   over the old one: a reader resolves either the old snapshot or the new one, never a mix.
+5. It deletes snapshots other than the newest two. A reader still holding a deleted snapshot
+   open keeps reading it (POSIX unlink semantics); new readers get the current one.
+
+Analysts open ``DATA/warehouse/scoarchive.duckdb`` read-only (:func:`connect` does). Nothing
+the loader does touches a published file, so an open analyst connection can neither make a
+load fail nor see half of one.
+
+Loading is incremental and idempotent: every closed ``*.warc.gz`` not yet in ``loaded_files``
+is read once; captures are keyed by WARC-Record-ID. Records that cannot be used (truncated,
+gzip bombs, binary bodies, a damaged file tail) are skipped with a reason kept in
+``skipped_records`` and logged; the load goes on. Extraction, the expensive part, runs in a
+process pool when ``workers > 1``.
+
+Modules
+-------
+The package is split by job; everything public is re-exported here, so
+``from scoarchive.warehouse import load`` and ``warehouse.load(...)`` are the API.
+
+- :mod:`.errors`: :class:`WarehouseError` and :class:`WarehouseBusy`.
+- :mod:`.schema`: where the SQL lives, migrations, column types, full-text search setup.
+- :mod:`.reading`: WARC files into capture rows and extraction jobs; the extraction pool.
+- :mod:`.snapshots`: the writer lock, publishing and pruning snapshots, read-only connections.
+- :mod:`.loading`: :func:`load` and :func:`reindex`: bulk inserts, derived tables, indexes.
+- :mod:`.queries`: :func:`search`, :func:`query`, :func:`example_queries`, :func:`export`.
+"""
+
+from __future__ import annotations
+
+from scoarchive.warehouse.errors import (
+    WarehouseBusy,
+    WarehouseError,
+)
+from scoarchive.warehouse.loading import (
+    BULK_CHUNK,
+    LoadReport,
+    bulk_insert,
+    load,
+    refresh,
+    reindex,
+)
+from scoarchive.warehouse.queries import (
+    EXPORTS,
+    SearchHit,
+    example_queries,
+    export,
+    query,
+    search,
+)
+from scoarchive.warehouse.reading import (
+    CHUNK_JOBS,
+    HTML_TYPES,
+    MAX_DECODED_HTML,
+    MAX_PDF,
+    MAX_STORED_HTML,
+    PDF_TYPES,
+    ExtractionJob,
+    ExtractionPool,
+    FileBatch,
+    SkippedRecord,
+    read_warc,
+    run_job,
+    run_jobs,
+)
+from scoarchive.warehouse.schema import (
+    CAPTURE_COLUMNS,
+    EXTRACTION_COLUMNS,
+    MIGRATIONS_DIR,
+    OUTLINK_COLUMNS,
+    QUERIES_DIR,
+    SEARCH_COLUMNS,
+    SKIP_COLUMNS,
+    SQL_DIR,
+    STEMMERS,
+    fts_extension_path,
+    load_fts,
+    migrate,
+    migrations,
+)
+from scoarchive.warehouse.snapshots import (
+    KEEP_SNAPSHOTS,
+    POINTER,
+    PUBLISHED_DB,
+    WORK_DB,
+    connect,
+    current_snapshot,
+    publish,
+    published_path,
+)
+
+__all__ = [
+    "BULK_CHUNK",
+    "CAPTURE_COLUMNS",
+    "CHUNK_JOBS",
+    "EXPORTS",
+    "EXTRACTION_COLUMNS",
+    "HTML_TYPES",
+    "KEEP_SNAPSHOTS",
+    "MAX_DECODED_HTML",
+    "MAX_PDF",
+    "MAX_STORED_HTML",
+    "MIGRATIONS_DIR",
+    "OUTLINK_COLUMNS",
+    "PDF_TYPES",
+    "POINTER",
+    "PUBLISHED_DB",
+    "QUERIES_DIR",
+    "SEARCH_COLUMNS",
+    "SKIP_COLUMNS",
+    "SQL_DIR",
+    "STEMMERS",
+    "WORK_DB",
+    "ExtractionJob",
+    "ExtractionPool",
+    "FileBatch",
+    "LoadReport",
+    "SearchHit",
+    "SkippedRecord",
+    "WarehouseBusy",
+    "WarehouseError",
+    "bulk_insert",
+    "connect",
+    "current_snapshot",
+    "example_queries",
+    "export",
+    "fts_extension_path",
+    "load",
+    "load_fts",
+    "migrate",
+    "migrations",
+    "publish",
+    "published_path",
+    "query",
+    "read_warc",
+    "refresh",
+    "reindex",
+    "run_job",
+    "run_jobs",
+    "search",
+]

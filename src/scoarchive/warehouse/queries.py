@@ -1,0 +1,111 @@
+"""Reading the warehouse: full-text search, ad-hoc SQL, the shipped queries, exports.
+
+Everything here opens the current published snapshot read-only (:func:`connect`), so it can
+run while a load is in progress and never sees half of one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from scoarchive.warehouse.schema import QUERIES_DIR, _cjk_bigrams
+from scoarchive.warehouse.snapshots import connect
+
+# Relations `export` writes, each in a deterministic order.
+EXPORTS = {
+    "captures": "record_id",
+    "articles": "article_key, first_seen, content_sha256",
+    "articles_latest": "article_key",
+    "article_versions": "article_key, version",
+    "documents": "url, first_seen, content_sha256",
+    "crawl_runs": "first_capture, run_id",
+    "skipped_records": "warc_file, warc_offset",
+    "outlinks": "record_id, target_url",
+}
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    article_key: str
+    url: str
+    title: str | None
+    language: str | None
+    published: date | None
+    score: float
+
+
+def search(data_dir: Path | str, words: str | Sequence[str], limit: int = 20) -> list[SearchHit]:
+    """Articles (latest versions) matching all ``words``, best BM25 score first."""
+    query = words if isinstance(words, str) else " ".join(words)
+    query = _cjk_bigrams(query).strip()
+    if not query:
+        raise ValueError("nothing to search for")
+    con = connect(data_dir)
+    try:
+        tables = [
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'search\\_%' ESCAPE '\\' "
+                "ORDER BY 1"
+            ).fetchall()
+        ]
+        if not tables:
+            return []
+        parts = [
+            f"SELECT article_key, url, title, language, published, "
+            f"fts_main_{table}.match_bm25(article_key, $q, conjunctive := 1) AS score FROM {table}"
+            for table in tables
+        ]
+        sql = (
+            f"SELECT * FROM ({' UNION ALL '.join(parts)}) WHERE score IS NOT NULL "
+            "ORDER BY score DESC, article_key LIMIT $limit"
+        )
+        rows = con.execute(sql, {"q": query, "limit": limit}).fetchall()
+    finally:
+        con.close()
+    return [SearchHit(*row) for row in rows]
+
+
+def query(data_dir: Path | str, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Run SQL on the current snapshot (read-only); column names and rows."""
+    con = connect(data_dir)
+    try:
+        cursor = con.execute(sql)
+        columns = [d[0] for d in cursor.description or []]
+        return columns, cursor.fetchall()
+    finally:
+        con.close()
+
+
+def example_queries() -> dict[str, str]:
+    """The analyst queries shipped in ``warehouse/queries``, by file stem."""
+    return {path.stem: path.read_text(encoding="utf-8") for path in sorted(QUERIES_DIR.glob("*.sql"))}
+
+
+def export(data_dir: Path | str, directory: Path | str, fmt: str = "parquet") -> list[Path]:
+    """Write each analyst relation to ``directory`` as one Parquet or CSV file."""
+    if fmt not in ("parquet", "csv"):
+        raise ValueError(f"unknown export format {fmt!r} (parquet or csv)")
+    target = Path(directory)
+    target.mkdir(parents=True, exist_ok=True)
+    options = "FORMAT parquet, COMPRESSION zstd" if fmt == "parquet" else "FORMAT csv, HEADER true"
+    con = connect(data_dir)
+    written = []
+    try:
+        for relation, order in EXPORTS.items():
+            path = target / f"{relation}.{fmt}"
+            con.execute(
+                f"COPY (SELECT * FROM {relation} ORDER BY {order}) TO '{_sql_string(path)}' ({options})"
+            )
+            written.append(path)
+    finally:
+        con.close()
+    return written
+
+
+def _sql_string(path: Path) -> str:
+    return str(path).replace("'", "''")

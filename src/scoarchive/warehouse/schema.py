@@ -1,0 +1,165 @@
+"""The warehouse's schema as code: where the SQL lives, migrations, column types, full-text search.
+
+The schema is numbered SQL migrations in the repository's ``warehouse/migrations/`` directory,
+applied in order and recorded in ``schema_migrations``; analyst queries ship beside them in
+``warehouse/queries/``. The column types here say how Python rows are typed when bulk-loaded
+into those tables. Full-text search is part of the schema too: the fts extension comes from a
+wheel (no network), and the tokenisation used to index text (:func:`_cjk_bigrams`, stemmers)
+must be the one used to query it, so both the loader and :func:`~scoarchive.warehouse.search`
+take it from here.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from scoarchive.warehouse.errors import WarehouseError
+
+# src/scoarchive/warehouse/schema.py -> the repository root's warehouse/ (SQL, not this package)
+SQL_DIR = Path(__file__).resolve().parents[3] / "warehouse"
+MIGRATIONS_DIR = SQL_DIR / "migrations"
+QUERIES_DIR = SQL_DIR / "queries"
+# Snowball stemmers of DuckDB's fts extension, by ISO 639-1 code; other languages: none.
+STEMMERS = {
+    "ar": "arabic", "da": "danish", "de": "german", "en": "english", "es": "spanish",
+    "fi": "finnish", "fr": "french", "hu": "hungarian", "it": "italian", "nl": "dutch",
+    "no": "norwegian", "pt": "portuguese", "ro": "romanian", "ru": "russian", "sv": "swedish",
+    "tr": "turkish",
+}  # fmt: skip
+_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+CAPTURE_COLUMNS = {
+    "record_id": "VARCHAR",
+    "url": "VARCHAR",
+    "surt": "VARCHAR",
+    "capture_time": "TIMESTAMP",
+    "status": "SMALLINT",
+    "mime": "VARCHAR",
+    "payload_digest": "VARCHAR",
+    "record_type": "VARCHAR",
+    "warc_file": "VARCHAR",
+    "warc_offset": "BIGINT",
+    "warc_length": "BIGINT",
+    "crawl_run_id": "VARCHAR",
+    "refers_to": "VARCHAR",
+    "refers_to_uri": "VARCHAR",
+    "refers_to_date": "TIMESTAMP",
+    "revisit_profile": "VARCHAR",
+    "article_key": "VARCHAR",
+    "content_length": "BIGINT",
+    "content_encoding": "VARCHAR",
+    "truncated": "VARCHAR",
+    "location": "VARCHAR",
+}
+EXTRACTION_COLUMNS = {
+    "record_id": "VARCHAR",
+    "kind": "VARCHAR",
+    "item_key": "VARCHAR",
+    "url": "VARCHAR",
+    "capture_time": "TIMESTAMP",
+    "crawl_run_id": "VARCHAR",
+    "warc_file": "VARCHAR",
+    "warc_offset": "BIGINT",
+    "title": "VARCHAR",
+    "published": "DATE",
+    "page_date": "DATE",
+    "url_date": "DATE",
+    "date_agrees": "BOOLEAN",
+    "date_source": "VARCHAR",
+    "authors": "VARCHAR[]",
+    "language": "VARCHAR",
+    "description": "VARCHAR",
+    "encoding": "VARCHAR",
+    "text": "VARCHAR",
+    "markdown": "VARCHAR",
+    "word_count": "INTEGER",
+    "pages": "INTEGER",
+    "content_sha256": "VARCHAR",
+}
+SKIP_COLUMNS = {
+    "warc_file": "VARCHAR",
+    "warc_offset": "BIGINT",
+    "record_id": "VARCHAR",
+    "url": "VARCHAR",
+    "reason": "VARCHAR",
+}
+SEARCH_COLUMNS = {
+    "article_key": "VARCHAR",
+    "url": "VARCHAR",
+    "title": "VARCHAR",
+    "language": "VARCHAR",
+    "published": "DATE",
+    "body": "VARCHAR",
+}
+OUTLINK_COLUMNS = {"record_id": "VARCHAR", "source_url": "VARCHAR", "target_url": "VARCHAR"}
+
+
+def fts_extension_path() -> Path:
+    """The fts extension shipped by the duckdb-extension-fts wheel: loaded from disk, no network."""
+    import duckdb_extension_fts
+
+    package = Path(duckdb_extension_fts.__file__).parent
+    found = sorted(package.glob(f"extensions/v{duckdb.__version__}/fts.duckdb_extension"))
+    found = found or sorted(package.glob("extensions/*/fts.duckdb_extension"))
+    if not found:
+        raise WarehouseError(f"fts extension not found under {package}")
+    return found[-1]
+
+
+def load_fts(con: duckdb.DuckDBPyConnection) -> None:
+    """Load full-text search from the wheel's file: INSTALL would need the network."""
+    con.execute(f"LOAD '{fts_extension_path()}'")
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(version, name, SQL) of every migration file, in order."""
+    if not MIGRATIONS_DIR.is_dir():
+        raise WarehouseError(f"schema migrations not found in {MIGRATIONS_DIR}")
+    found = []
+    for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
+        number = path.name.split("_", 1)[0]
+        if number.isdigit():
+            found.append((int(number), path.stem, path.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Apply pending migrations, each in its own transaction; return the versions applied."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations "
+        "(version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
+    )
+    done = {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
+    applied = []
+    for version, name, sql in migrations():
+        if version in done:
+            continue
+        con.execute("BEGIN")
+        try:
+            con.execute(sql)
+            con.execute(
+                "INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                [version, name, datetime.now(UTC).replace(tzinfo=None)],
+            )
+            con.execute("COMMIT")
+        except duckdb.Error:
+            con.execute("ROLLBACK")
+            raise
+        applied.append(version)
+    return applied
+
+
+def _cjk_bigrams(text: str) -> str:
+    """Chinese has no spaces: index overlapping character bigrams so words match inside runs."""
+
+    def split(match: re.Match[str]) -> str:
+        run = match.group(0)
+        if len(run) == 1:
+            return f" {run} "
+        return " " + " ".join(run[i : i + 2] for i in range(len(run) - 1)) + " "
+
+    return _CJK_RUN.sub(split, text)
