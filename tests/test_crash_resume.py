@@ -10,6 +10,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -110,3 +111,23 @@ def test_kill_9_at_random_moments(tmp_path: Path, seed: int) -> None:
             assert sum(p.stat().st_size for p in DataDir(tmp_path).warc_files("*.warc.gz")) >= already
         summary = resume(args)
         check_resumed_archive(server, tmp_path, left, summary)
+
+
+def test_the_same_crawl_twice_at_once_is_refused(tmp_path: Path) -> None:
+    """Two processes resuming one run would fetch pages twice; the second is turned away."""
+    slow = replace(TEST_REPLICA, slow_seconds=3.0)
+    with ReplicaServer(Site(slow)) as server:
+        args = crawl_args(server, tmp_path)
+        first = subprocess.Popen(
+            [sys.executable, "-m", "scoarchive", *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while not list(DataDir(tmp_path).warcs.glob("*.open")) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            second = run_cli(*args)
+        finally:
+            first.wait(timeout=120)
+        assert first.returncode == 0
+    assert second.returncode == 1 and "already running" in second.stderr
+    assert "Traceback" not in second.stderr

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import hashlib
 import io
 import json
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -55,6 +56,10 @@ HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 
 class CrawlError(Exception):
     """A crawl that cannot start: bad seeds, unusable data directory."""
+
+
+class CrawlBusy(CrawlError):
+    """The same crawl (profile and seeds) is running in another process on this data directory."""
 
 
 @dataclass
@@ -127,6 +132,23 @@ def run_key(profile: Profile, seeds: Sequence[str]) -> str:
     return hashlib.sha1(material.encode()).hexdigest()[:16]
 
 
+@contextlib.contextmanager
+def _exclusive(lock_path: Path) -> Iterator[None]:
+    """Hold a lock for the run's whole life: two processes resuming one run would fetch twice.
+
+    flock is released by the kernel when a process dies, so a killed crawl never blocks its own
+    resumption.
+    """
+    with open(lock_path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise CrawlBusy(
+                f"the same crawl (profile and seeds) is already running on {lock_path.parent.parent}"
+            ) from None
+        yield
+
+
 def _host(url: str) -> str:
     return split_http_url(url)[1].lower()
 
@@ -171,10 +193,15 @@ class Crawler:
     # -- the run -------------------------------------------------------------------------
 
     async def run(self, progress: Callable[[CrawlProgress], None] | None = None) -> CrawlSummary:
+        key = run_key(self.profile, self.seeds)
+        with _exclusive(self.data.state / f"run-{key}.lock"):
+            return await self._run(key, progress)
+
+    async def _run(self, key: str, progress: Callable[[CrawlProgress], None] | None) -> CrawlSummary:
         started = time.monotonic()
         self.progress = progress
         self.frontier = Frontier(self.data.frontier)
-        run = self.frontier.start_run(run_key(self.profile, self.seeds), self.profile.name)
+        run = self.frontier.start_run(key, self.profile.name)
         self.run_id = run.run_id
         warcinfo = default_warcinfo(
             self.profile.name, self.config.user_agent, self.config.operator, run.run_id

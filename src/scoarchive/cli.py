@@ -21,7 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from scoarchive import __version__, ops, warehouse
-from scoarchive.capture import Crawler, CrawlError, CrawlProgress, CrawlSummary
+from scoarchive.capture import CrawlBusy, Crawler, CrawlError, CrawlProgress, CrawlSummary
 from scoarchive.profile import ProfileError
 from scoarchive.settings import DataDirError, Settings
 from scoarchive.warehouse import LoadReport
@@ -140,7 +140,10 @@ def crawl_command(
             retries=retries,
         )
         crawler = Crawler(config)
-    summary = run_crawl(crawler, show_progress=not as_json)
+    try:
+        summary = run_crawl(crawler, show_progress=not as_json)
+    except CrawlBusy as exc:
+        fail(str(exc), code=1)
     loaded = load_warehouse(config.data_dir, workers) if load and summary.warc_files else None
     if as_json:
         out.print_json(json.dumps({**summary.to_dict(), "load": loaded.to_dict() if loaded else None}))

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from scoarchive.capture import CrawlConfig, CrawlSummary
+from scoarchive.capture import CrawlBusy, CrawlConfig, CrawlSummary
 from scoarchive.profile import Profile, ProfileError, load_profile
 from scoarchive.settings import DataDirError, Settings
 from scoarchive.urls import ConnectTo
@@ -72,7 +72,8 @@ def is_transient(exc: BaseException) -> bool:
     # that module, which imports this one.
     if isinstance(exc, DataDirError | OpsError):
         return False
-    return isinstance(exc, CaptureIncomplete | WarehouseBusy | httpx.TransportError | TimeoutError | OSError)
+    transient = (CaptureIncomplete, CrawlBusy, WarehouseBusy, httpx.TransportError, TimeoutError, OSError)
+    return isinstance(exc, transient)
 
 
 def check_reached(summary: CrawlSummary) -> CrawlSummary:
