@@ -16,9 +16,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from scoarchive.check import CheckOptions, check_briefing, render_markdown
-from scoarchive.profile import load_profile
 from scoarchive.settings import DataDir
-from scoarchive.urls import ConnectTo
 
 
 class CitationsNotPreserved(Exception):
@@ -47,12 +45,12 @@ def check_briefing_flow(
 ) -> list[dict[str, Any]]:
     """Check one briefing, or every registered one (``DATA/briefings/``); mirrors ``scoarchive check``."""
     data_dir = DataDir(data)
-    options = CheckOptions(
-        data_dir=data_dir.root,
-        profile=load_profile(profile),
+    options = CheckOptions.from_names(
+        data_dir.root,
+        profile,
+        connect_to or [],
         capture_missing=capture_missing,
         live=live,
-        connect_to=[ConnectTo.parse(spec) for spec in connect_to or []],
         service_url=service,
         delay=delay,
     )

@@ -27,7 +27,7 @@ from scoarchive.bundle import BundleCapture, BundleRecord, WarcLocation, write_w
 from scoarchive.capture import CrawlConfig, CrawlSummary, crawl
 from scoarchive.discover import extract_links
 from scoarchive.httpmsg import BodyTooLarge, decode_body
-from scoarchive.profile import Profile
+from scoarchive.profile import Profile, load_profile
 from scoarchive.quotes import check_date, check_quote
 from scoarchive.resolve import Capture, Resolution, Resolver
 from scoarchive.settings import DataDir
@@ -99,6 +99,22 @@ class CheckOptions:
     service_url: str = DEFAULT_SERVICE
     delay: float | None = None
     timeout: float = 30.0
+
+    @classmethod
+    def from_names(
+        cls,
+        data_dir: Path,
+        profile: str = "sco",
+        connect_to: Sequence[str] = (),
+        **options: Any,
+    ) -> CheckOptions:
+        """Options as the CLI and the flow receive them: a profile name, ``--connect-to`` specs."""
+        return cls(
+            data_dir=data_dir,
+            profile=load_profile(profile),
+            connect_to=[ConnectTo.parse(spec) for spec in connect_to],
+            **options,
+        )
 
 
 @dataclass

@@ -28,8 +28,6 @@ from scoarchive.check import (
     render_markdown,
 )
 from scoarchive.cli import DataOption, app, data_dir, err, fail, out, user_errors
-from scoarchive.profile import load_profile
-from scoarchive.urls import ConnectTo
 
 
 class ReportFormat(StrEnum):
@@ -71,12 +69,12 @@ def check_command(
     scoarchive check briefing.docx --capture-missing --annotate briefing.archived.docx --bundle evidence.wacz
     """
     with user_errors():
-        options = CheckOptions(
-            data_dir=data_dir(data),
-            profile=load_profile(profile),
+        options = CheckOptions.from_names(
+            data_dir(data),
+            profile,
+            connect_to or [],
             capture_missing=capture_missing,
             live=live,
-            connect_to=[ConnectTo.parse(spec) for spec in connect_to or []],
             service_url=service,
             delay=delay,
             timeout=timeout,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -105,27 +105,26 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print the report as JS
 @app.command("load")
 def load_command(data: DataOption = None, workers: WorkersOption = 1, as_json: JsonOption = False) -> None:
     """Load new closed WARC files into the warehouse and publish a new snapshot."""
-    with user_errors():
-        try:
-            report = warehouse.load(data_dir(data), workers=workers)
-        except warehouse.WarehouseError as exc:
-            fail(str(exc), code=1)
-        except (duckdb.Error, OSError) as exc:
-            fail(f"load failed: {exc}", code=1)
-    _report(report, as_json)
+    _report(_loading(warehouse.load, "load", data, workers), as_json)
 
 
 @app.command("reindex")
 def reindex_command(data: DataOption = None, workers: WorkersOption = 1, as_json: JsonOption = False) -> None:
     """Rebuild the warehouse from the WARC files alone (readers keep the old snapshot meanwhile)."""
+    _report(_loading(warehouse.reindex, "reindex", data, workers), as_json)
+
+
+def _loading(
+    run: Callable[..., warehouse.LoadReport], verb: str, data: Path | None, workers: int
+) -> warehouse.LoadReport:
+    """``load`` or ``reindex`` with their failures as one-line errors."""
     with user_errors():
         try:
-            report = warehouse.reindex(data_dir(data), workers=workers)
+            return run(data_dir(data), workers=workers)
         except warehouse.WarehouseError as exc:
             fail(str(exc), code=1)
         except (duckdb.Error, OSError) as exc:
-            fail(f"reindex failed: {exc}", code=1)
-    _report(report, as_json)
+            fail(f"{verb} failed: {exc}", code=1)
 
 
 def _read_statements() -> Iterator[str]:
