@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 import trafilatura
 
-from scoarchive.extract import extract
+from scoarchive.extract.article import extract
 from scoarchive.replica import ArticleTruth, ReplicaConfig, Site
 from scoarchive.warehouse import CHUNK_JOBS, ExtractionJob, ExtractionPool
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import duckdb
 
-from scoarchive.settings import DataDir
+from scoarchive.core.settings import DataDir
 from scoarchive.warehouse import CAPTURE_COLUMNS, bulk_insert, connect, migrate, publish
 
 HOSTS = ("eng.sectsco.org", "rus.sectsco.org", "chn.sectsco.org")

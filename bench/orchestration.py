@@ -24,15 +24,18 @@ import tempfile
 import time
 from pathlib import Path
 
+from scoarchive.orchestration.options import crawl_config
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.update({"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"})
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 from bench.capture import free_port, start_replica  # noqa: E402
-from scoarchive import limits, ops, schedule, warehouse  # noqa: E402
-from scoarchive.capture import crawl  # noqa: E402
-from scoarchive.profile import load_profile  # noqa: E402
+from scoarchive import warehouse  # noqa: E402
+from scoarchive.capture.crawler import crawl  # noqa: E402
+from scoarchive.core.profile import load_profile  # noqa: E402
+from scoarchive.orchestration import limits, schedule  # noqa: E402
 from scoarchive.replica import HOSTS  # noqa: E402
 
 
@@ -62,8 +65,7 @@ def main() -> None:
 
 def run(args: argparse.Namespace, work: Path, port: int, api_url: str) -> None:
     from prefect.settings import PREFECT_API_URL, temporary_settings
-
-    from flows.crawl import crawl_flow
+    from scoarchive.flows.crawl import crawl_flow
 
     connect_to = [f"{host}:80:127.0.0.1:{port}" for host in HOSTS]
     options = {
@@ -78,7 +80,7 @@ def run(args: argparse.Namespace, work: Path, port: int, api_url: str) -> None:
         for round_number in range(args.rounds):
             data = work / f"library-{round_number}"
             started = time.monotonic()
-            summary = crawl(ops.crawl_config("sco", data, **options))  # type: ignore[arg-type]
+            summary = crawl(crawl_config("sco", data, **options))  # type: ignore[arg-type]
             warehouse.load(data)
             library.append(time.monotonic() - started)
             pages = summary.fetched

@@ -36,12 +36,12 @@ from urllib.parse import quote
 
 import duckdb
 
-from scoarchive.cdxj import export_cdxj
-from scoarchive.replay import background_server, create_app
-from scoarchive.resolve import Resolver
-from scoarchive.settings import DataDir
-from scoarchive.urls import surt_key
+from scoarchive.core.settings import DataDir
+from scoarchive.core.urls import surt_key
+from scoarchive.resolve.resolver import Resolver
+from scoarchive.service.replay import background_server, create_app
 from scoarchive.warehouse import migrate, publish
+from scoarchive.warehouse.cdxj import export_cdxj
 
 OUT = Path(__file__).resolve().parent / "out" / "resolve"
 HOSTS = ("eng.sectsco.org", "rus.sectsco.org", "chn.sectsco.org")

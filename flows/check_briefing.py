@@ -15,8 +15,9 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from scoarchive.check import CheckOptions, check_briefing, render_markdown
-from scoarchive.settings import DataDir
+from scoarchive.briefing.check import CheckOptions, check_briefing
+from scoarchive.briefing.report import render_markdown
+from scoarchive.core.settings import DataDir
 
 
 class CitationsNotPreserved(Exception):

@@ -20,11 +20,13 @@ from prefect.artifacts import create_link_artifact, create_markdown_artifact, cr
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows import RETRIES
-from scoarchive import limits, ops, reports
-from scoarchive.capture import CrawlConfig, Crawler, CrawlSummary
-from scoarchive.settings import Settings
-from scoarchive.warehouse import LoadReport
+from scoarchive.capture.config import CrawlConfig, CrawlSummary
+from scoarchive.capture.crawler import Crawler
+from scoarchive.core.settings import Settings
+from scoarchive.orchestration import limits, reports
+from scoarchive.orchestration.options import crawl_config
+from scoarchive.orchestration.retry import check_reached
+from scoarchive.orchestration.tasks import RETRIES, load_warehouse
 
 
 @task(name="plan-crawl", cache_policy=NO_CACHE)
@@ -38,7 +40,7 @@ def plan_crawl(
     load: bool,
 ) -> CrawlConfig:
     """Check everything the crawl needs before any request: profile, seeds, data dir, limits."""
-    config = ops.crawl_config(profile, data, language=language, seeds=seed, connect_to=connect_to, **options)
+    config = crawl_config(profile, data, language=language, seeds=seed, connect_to=connect_to, **options)
     Crawler(config)  # validates the seeds and that the data directory is writable
     limits.require_limits(config.profile, loading=load)
     return config
@@ -47,7 +49,7 @@ def plan_crawl(
 @task(name="capture", **RETRIES)
 def capture(config: CrawlConfig) -> CrawlSummary:
     """Discover and capture: the library's crawl (resumes an interrupted run), host slots held."""
-    summary = ops.check_reached(asyncio.run(limits.capture_shared(config)))
+    summary = check_reached(asyncio.run(limits.capture_shared(config)))
     get_run_logger().info(
         "run %s: %d fetched, %d new, %d unchanged, %d failed, %d bytes in %s",
         summary.run_id,
@@ -59,20 +61,6 @@ def capture(config: CrawlConfig) -> CrawlSummary:
         ", ".join(summary.warc_files) or "no new file",
     )
     return summary
-
-
-@task(name="load-warehouse", **RETRIES)
-def load_warehouse(data_dir: Path, workers: int) -> LoadReport:
-    """Extract and load every closed WARC file not loaded yet (whoever wrote it)."""
-    report = limits.load_serialised(data_dir, workers)
-    get_run_logger().info(
-        "loaded %d files: %d captures, %d new articles, %d new versions",
-        len(report.files_loaded),
-        report.captures_added,
-        report.articles_added,
-        report.versions_added,
-    )
-    return report
 
 
 @flow(name="crawl", task_runner=ThreadPoolTaskRunner(max_workers=2))

@@ -17,8 +17,9 @@ from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.tasks import exponential_backoff
 
-from scoarchive import ops, verify
-from scoarchive.settings import Settings
+from scoarchive.core.settings import Settings
+from scoarchive.orchestration.retry import retry_transient
+from scoarchive.upkeep import verify
 
 MAX_WORKERS = 2
 
@@ -38,7 +39,7 @@ def plan_fixity(data_dir: Path) -> verify.FixityPlan:
     cache_policy=NO_CACHE,
     retries=2,
     retry_delay_seconds=exponential_backoff(backoff_factor=10),
-    retry_condition_fn=ops.retry_transient,
+    retry_condition_fn=retry_transient,
 )
 def check_batch(data_dir: Path, names: list[str]) -> verify.FixityReport:
     """Recompute the digests of every record of these files; compare the warehouse's rows."""
@@ -51,7 +52,7 @@ def verify_flow(data: str | None = None, batches: int = 2 * MAX_WORKERS) -> dict
     started = time.monotonic()
     data_dir = Path(data) if data else Settings().home
     plan = plan_fixity(data_dir)
-    futures = [check_batch.submit(data_dir, names) for names in ops.batches(plan.files, batches)]
+    futures = [check_batch.submit(data_dir, names) for names in plan.batches(batches)]
     report = verify.FixityReport(missing=list(plan.missing))
     for future in futures:
         report.merge(future.result())

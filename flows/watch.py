@@ -7,7 +7,6 @@ host slots), capture the changed ones again with the capture engine, and load th
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger, task
@@ -15,11 +14,12 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows import RETRIES
-from scoarchive import limits, ops, reports
-from scoarchive.capture import CrawlConfig, CrawlSummary
-from scoarchive.warehouse import LoadReport
-from scoarchive.watch import WatchReport
+from scoarchive.capture.config import CrawlConfig, CrawlSummary
+from scoarchive.capture.live import WatchReport
+from scoarchive.orchestration import limits, reports
+from scoarchive.orchestration.options import crawl_config
+from scoarchive.orchestration.retry import check_reached, check_watched
+from scoarchive.orchestration.tasks import RETRIES, load_warehouse
 
 
 @task(name="plan-watch", cache_policy=NO_CACHE)
@@ -32,7 +32,7 @@ def plan_watch(
     load: bool,
 ) -> CrawlConfig:
     """Settings for the checks and the recapture; limits checked before any request."""
-    config = ops.crawl_config(profile, data, language=language, connect_to=connect_to, **options)
+    config = crawl_config(profile, data, language=language, connect_to=connect_to, **options)
     limits.require_limits(config.profile, loading=load)
     return config
 
@@ -40,7 +40,7 @@ def plan_watch(
 @task(name="check-live", **RETRIES)
 def check_live(config: CrawlConfig, urls: list[str] | None, retries: int) -> WatchReport:
     """Ask the live site for every archived article (or the given URLs)."""
-    report = ops.check_watched(asyncio.run(limits.watch_shared(config, urls, retries)))
+    report = check_watched(asyncio.run(limits.watch_shared(config, urls, retries)))
     get_run_logger().info("checked %d pages: %s", len(report.checks), report.counts())
     return report
 
@@ -48,14 +48,9 @@ def check_live(config: CrawlConfig, urls: list[str] | None, retries: int) -> Wat
 @task(name="recapture", **RETRIES)
 def recapture(config: CrawlConfig, urls: list[str]) -> CrawlSummary:
     """Capture the changed pages again (revisit records if they turn out unchanged)."""
-    summary = ops.check_reached(asyncio.run(limits.capture_shared(config, urls)))
+    summary = check_reached(asyncio.run(limits.capture_shared(config, urls)))
     get_run_logger().info("recaptured %d pages in run %s", summary.fetched, summary.run_id)
     return summary
-
-
-@task(name="load-warehouse", **RETRIES)
-def load_warehouse(data_dir: Path, workers: int) -> LoadReport:
-    return limits.load_serialised(data_dir, workers)
 
 
 @flow(name="watch", task_runner=ThreadPoolTaskRunner(max_workers=1))

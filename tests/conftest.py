@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from scoarchive.capture import CrawlSummary, crawl
-from scoarchive.demo import replica_crawl_config
+from scoarchive.capture.config import CrawlSummary
+from scoarchive.capture.crawler import crawl
+from scoarchive.core.urls import ConnectTo
+from scoarchive.orchestration.demo import replica_crawl_config
 from scoarchive.replica import ReplicaConfig, ReplicaServer, Site, SiteChange
-from scoarchive.urls import ConnectTo
 
 # Small enough to keep the suite fast, large enough to paginate every listing.
 TEST_REPLICA = ReplicaConfig(

@@ -12,8 +12,9 @@ import lxml.html
 import pytest
 from test_briefing import ALIBABA, DATA, JUBILEE, summary
 
-from scoarchive.annotate import ArchivedLink, annotate
-from scoarchive.briefing import BriefingError, parse_briefing
+from scoarchive.briefing.annotate import ArchivedLink, annotate
+from scoarchive.briefing.model import BriefingError
+from scoarchive.briefing.reader import parse_briefing
 
 ARCHIVE = "https://archive.example.org/web"
 LINKS = {

@@ -13,7 +13,9 @@ import pytest
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 
-from scoarchive.briefing import BriefingError, Citation, parse_briefing, parse_text, url_spans
+from scoarchive.briefing.model import BriefingError, Citation
+from scoarchive.briefing.reader import parse_briefing, parse_text
+from scoarchive.briefing.urls import url_spans
 
 DATA = Path(__file__).parent / "data" / "briefings"
 EXAMPLE = DATA / "example.txt"

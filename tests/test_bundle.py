@@ -19,9 +19,9 @@ import pytest
 from conftest import crawl_replica
 from tools import cdxj_index, pywb_replay, script, warcio_check
 
-from scoarchive.bundle import BundleCapture, BundleError, BundleRecord, WarcLocation, write_wacz
 from scoarchive.replica import ReplicaConfig, ReplicaServer, Site
-from scoarchive.warc import iter_records
+from scoarchive.warc.reader import iter_records
+from scoarchive.warc.wacz import BundleCapture, BundleError, BundleRecord, WarcLocation, write_wacz
 
 JUBILEE = "http://eng.sectsco.org/20210615/765514.html"
 ALIBABA = "http://eng.sectsco.org/20210607/765371.html"

@@ -12,9 +12,9 @@ from conftest import TEST_REPLICA, ArchiveHistory, crawl_replica
 from tools import cdxj_index, pywb_replay, warcio_check
 from warc_rules import violations
 
+from scoarchive.core.settings import DataDir
 from scoarchive.replica import HOSTS, ReplicaServer
-from scoarchive.settings import DataDir
-from scoarchive.warc import iter_records, read_payload
+from scoarchive.warc.reader import iter_records, read_payload
 
 
 def records(data_dir: Path, run_id: str | None = None) -> list[tuple[Path, int, str, dict[str, str], int]]:

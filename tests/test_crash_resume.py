@@ -17,9 +17,10 @@ import pytest
 from conftest import TEST_REPLICA, catch_all, run_cli
 from warc_rules import violations
 
+from scoarchive.core.settings import DataDir
 from scoarchive.replica import HOSTS, ReplicaServer, Site
-from scoarchive.settings import DataDir
-from scoarchive.warc import _complete_members_end, iter_records
+from scoarchive.warc.reader import iter_records
+from scoarchive.warc.recovery import _complete_members_end
 
 
 def crawl_args(server: ReplicaServer, data_dir: Path) -> list[str]:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scoarchive.dates import parse_date, parse_datetime, parse_http_date, parse_timestamp
+from scoarchive.core.dates import parse_date, parse_datetime, parse_http_date, parse_timestamp
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from conftest import run_cli
 
-from scoarchive.settings import DataDir
+from scoarchive.core.settings import DataDir
 
 
 def test_demo_archives_the_replica_offline(tmp_path: Path) -> None:

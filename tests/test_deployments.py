@@ -19,8 +19,7 @@ from prefect.cli.deploy._models import PrefectYamlModel
 from prefect.client.schemas.schedules import CronSchedule
 from prefect.flows import load_flow_from_entrypoint
 
-from scoarchive import ops
-from scoarchive.schedule import deployment_names
+from scoarchive.orchestration.schedule import WORK_POOL, deployment_names
 
 ROOT = Path(__file__).resolve().parent.parent
 PREFECT_FILE = ROOT / "deployments" / "prefect.yaml"
@@ -41,7 +40,7 @@ def test_entry_point_imports_and_parameters_validate(name: str, monkeypatch: pyt
     flow = load_flow_from_entrypoint(entry["entrypoint"])
     validated = flow.validate_parameters(dict(entry["parameters"]))
     assert set(validated) >= set(entry["parameters"])
-    assert entry["work_pool"]["name"] == ops.WORK_POOL
+    assert entry["work_pool"]["name"] == WORK_POOL
     assert entry["concurrency_limit"]["limit"] == 1  # a deployment never overlaps itself
     for schedule in entry["schedules"]:
         parsed = CronSchedule(cron=schedule["cron"], timezone=schedule["timezone"])
@@ -95,7 +94,7 @@ def test_systemd_units_start_the_server_and_a_worker_with_telemetry_off() -> Non
     worker, _ = unit("scoarchive-prefect-worker.service")
     assert shlex.split(server["Service"]["ExecStart"])[1:4] == ["server", "start", "--host"]
     command = shlex.split(worker["Service"]["ExecStart"])
-    assert command[1:3] == ["worker", "start"] and command[command.index("--pool") + 1] == ops.WORK_POOL
+    assert command[1:3] == ["worker", "start"] and command[command.index("--pool") + 1] == WORK_POOL
     assert "schedule --setup-only" in worker["Service"]["ExecStartPre"]
     assert "scoarchive-prefect-server.service" in worker["Unit"]["After"]
     for name in ("scoarchive-prefect-server.service", "scoarchive-prefect-worker.service"):

@@ -7,7 +7,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from scoarchive.extract import NotExtractable, decode_html, extract, extract_pdf, url_date
+from scoarchive.extract.article import extract, url_date
+from scoarchive.extract.encoding import decode_html
+from scoarchive.extract.pdf import extract_pdf
+from scoarchive.extract.text import NotExtractable
 from scoarchive.replica import ReplicaConfig, Site
 
 SITE_CONFIG = ReplicaConfig(articles_per_host=12, documents_per_host=3, faults=False)

@@ -23,6 +23,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+import scoarchive.flows.crawl
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import (
     ArtifactFilter,
@@ -35,16 +36,17 @@ from prefect.deployments import run_deployment
 from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 from prefect.states import State
 from prefect.testing.utilities import prefect_test_harness
+from scoarchive.flows.check_briefing import check_briefing_flow
+from scoarchive.flows.crawl import crawl_flow, load_flow
+from scoarchive.flows.verify import verify_flow
+from scoarchive.flows.watch import watch_flow
 
-import flows.crawl
-from flows.check_briefing import check_briefing_flow
-from flows.crawl import crawl_flow, load_flow
-from flows.verify import verify_flow
-from flows.watch import watch_flow
-from scoarchive import limits, ops, schedule, warehouse
-from scoarchive.profile import load_profile
+from scoarchive import warehouse
+from scoarchive.core.profile import load_profile
+from scoarchive.core.settings import DataDir
+from scoarchive.orchestration import limits, schedule
+from scoarchive.orchestration.schedule import WORK_POOL
 from scoarchive.replica import HOSTS, ReplicaConfig, ReplicaServer, Site
-from scoarchive.settings import DataDir
 
 ROOT = Path(__file__).resolve().parent.parent
 REPLICA = ReplicaConfig(
@@ -186,8 +188,8 @@ def finished_runs(frontier: Path) -> int:
 def test_an_unreachable_site_is_retried_until_it_answers(
     prefect_api: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    quick = flows.crawl.capture.with_options(retry_delay_seconds=0.5, retry_jitter_factor=None)
-    monkeypatch.setattr(flows.crawl, "capture", quick)
+    quick = scoarchive.flows.crawl.capture.with_options(retry_delay_seconds=0.5, retry_jitter_factor=None)
+    monkeypatch.setattr(scoarchive.flows.crawl, "capture", quick)
     port = free_port()
     server = ReplicaServer(Site(REPLICA), port=port)
     frontier = DataDir(tmp_path).frontier
@@ -378,20 +380,20 @@ def test_two_workers_split_one_crawl_into_the_same_archive(prefect_api: str, tmp
     """Capture runs on two process workers (one per language shard, each writing its own WARC
     files into the shared data directory), then the one load: the archive one worker makes."""
     home = tmp_path / "home"
-    deployed = schedule.setup(prefect_api, home, ROOT)  # work pool, limits, `prefect deploy --all`
+    deployed = schedule.setup(prefect_api, home)  # work pool, limits, `prefect deploy --all`
     assert deployed == schedule.deployment_names(ROOT / "deployments" / "prefect.yaml")  # every one deployed
     with get_client(sync_client=True) as client:
         english = client.read_deployment_by_name("crawl/crawl-english")
         loader = client.read_deployment_by_name("load/load-warehouse")
         for deployment in (english, loader):
-            assert deployment.work_pool_name == ops.WORK_POOL
+            assert deployment.work_pool_name == WORK_POOL
             assert deployment.global_concurrency_limit and deployment.global_concurrency_limit.limit == 1
         assert english.schedules[0].schedule.cron == "0 */6 * * *"  # type: ignore[union-attr]
         assert english.schedules[0].schedule.timezone == "Europe/Moscow"  # type: ignore[union-attr]
     workers = ("worker-a", "worker-b")
     for name in workers:
         schedule.start_worker(
-            prefect_api, home, ROOT, name=name, limit=1, role=name, PREFECT_WORKER_QUERY_SECONDS="1"
+            prefect_api, home, name=name, limit=1, role=name, PREFECT_WORKER_QUERY_SECONDS="1"
         )
     site = Site(ReplicaConfig(articles_per_host=5, documents_per_host=2, faults=False))
     try:  # no fault pages: a transient 503 would make the two archives differ by timing alone

@@ -19,13 +19,19 @@ import pytest
 from conftest import crawl_replica
 from typer.testing import CliRunner
 
-from scoarchive import cli_ops, limits, ops, reports, schedule, status, warehouse
-from scoarchive.capture import Crawler, CrawlError
-from scoarchive.cli import app
-from scoarchive.profile import ProfileError, load_profile
+from scoarchive import warehouse
+from scoarchive.capture.config import CrawlError
+from scoarchive.capture.crawler import Crawler
+from scoarchive.cli import operations as cli_ops
+from scoarchive.cli.main import app
+from scoarchive.core.profile import ProfileError, load_profile
+from scoarchive.core.settings import DataDirError
+from scoarchive.orchestration import limits, reports, schedule, status
+from scoarchive.orchestration.options import crawl_config, for_language
+from scoarchive.orchestration.retry import CaptureIncomplete, retry_transient
 from scoarchive.replica import ReplicaConfig, ReplicaServer, Site
-from scoarchive.settings import DataDirError
-from scoarchive.warc import iter_records
+from scoarchive.upkeep.verify import FixityPlan
+from scoarchive.warc.reader import iter_records
 
 SMALL = ReplicaConfig(articles_per_host=4, documents_per_host=1, faults=False)
 assert cli_ops  # registers the operator commands on the app (until cli.py imports it)
@@ -53,27 +59,27 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_a_language_narrows_the_profile_to_its_hosts() -> None:
     sco = load_profile("sco")
-    english = ops.for_language(sco, "en")
+    english = for_language(sco, "en")
     assert english.hosts == ("eng.sectsco.org",)
     assert english.start_urls == ("https://eng.sectsco.org/",)
     assert english.in_scope("http://eng.sectsco.org/news/") and not english.in_scope(
         "http://rus.sectsco.org/"
     )
-    assert ops.for_language(sco, None) is sco
+    assert for_language(sco, None) is sco
     with pytest.raises(ProfileError, match="no hosts in language 'fr'"):
-        ops.for_language(sco, "fr")
+        for_language(sco, "fr")
 
 
 def test_crawl_config_keeps_the_seeds_of_the_language_and_refuses_none(tmp_path: Path) -> None:
     seeds = ["http://eng.sectsco.org/", "http://rus.sectsco.org/"]
-    config = ops.crawl_config(
+    config = crawl_config(
         "sco", tmp_path, language="ru", seeds=seeds, connect_to=["rus.sectsco.org:80:127.0.0.1:9"]
     )
     assert list(config.seeds) == ["http://rus.sectsco.org/"] and config.connect_to[0].address_port == 9
     with pytest.raises(ProfileError, match="no seed"):
-        ops.crawl_config("sco", tmp_path, language="zh", seeds=seeds)
+        crawl_config("sco", tmp_path, language="zh", seeds=seeds)
     with pytest.raises(CrawlError, match="outside profile"):
-        Crawler(ops.crawl_config("sco", tmp_path, seeds=["http://example.com/"]))
+        Crawler(crawl_config("sco", tmp_path, seeds=["http://example.com/"]))
 
 
 def test_limits_are_one_per_host_at_the_profiles_concurrency_and_one_for_the_warehouse() -> None:
@@ -92,9 +98,9 @@ def test_only_transient_failures_are_retried() -> None:
     from scoarchive.warehouse import WarehouseBusy
 
     def retried(exc: BaseException) -> bool:
-        return ops.retry_transient(None, None, Failed(data=exc))
+        return retry_transient(None, None, Failed(data=exc))
 
-    assert retried(ops.CaptureIncomplete("hosts down")) and retried(WarehouseBusy("busy"))
+    assert retried(CaptureIncomplete("hosts down")) and retried(WarehouseBusy("busy"))
     assert retried(ConnectionRefusedError()) and retried(TimeoutError())
     for bad_input in (CrawlError("seed off scope"), ProfileError("unknown profile"), ValueError("x")):
         assert not retried(bad_input)
@@ -102,8 +108,9 @@ def test_only_transient_failures_are_retried() -> None:
 
 
 def test_batches_cover_everything_in_order() -> None:
-    assert ops.batches(list(range(7)), 3) == [[0, 1, 2], [3, 4], [5, 6]]
-    assert ops.batches([1], 4) == [[1]] and ops.batches([], 4) == []
+    names = [f"{n}.warc.gz" for n in range(7)]
+    assert FixityPlan(names, []).batches(3) == [names[0:3], names[3:5], names[5:7]]
+    assert FixityPlan(["a"], []).batches(4) == [["a"]] and FixityPlan([], []).batches(4) == []
 
 
 def test_newest_capture_per_host_is_the_newest_warc_date_of_that_host(crawled: Path) -> None:
@@ -148,7 +155,7 @@ def test_status_counts_loaded_files_once_the_warehouse_exists(crawled: Path, tmp
 
 
 def test_crawl_report_has_the_counts_failures_and_warc_links(tmp_path: Path) -> None:
-    from scoarchive.capture import CrawlSummary
+    from scoarchive.capture.config import CrawlSummary
 
     summary = CrawlSummary(
         run_id="r1", resumed=False, status="finished", requests=12, fetched=10, new=7, unchanged=2,
@@ -198,7 +205,7 @@ def run_deployment_and_wait(
 
 def scoarchive(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """The CLI in its own process (cli_ops imported, as cli.py does once it registers it)."""
-    program = "from scoarchive import cli_ops; from scoarchive.cli import run; run()"
+    program = "from scoarchive.cli.main import run; run()"
     return subprocess.run(
         [sys.executable, "-c", program, *args],
         capture_output=True,

@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from test_briefing import EXAMPLE
 
-from scoarchive.briefing import parse_briefing
-from scoarchive.quotes import check_date, check_quote
+from scoarchive.briefing.compare import check_date, check_quote
+from scoarchive.briefing.reader import parse_briefing
 from scoarchive.replica import ReplicaConfig, Site
 
 TEXT = (

@@ -26,10 +26,11 @@ from conftest import ArchiveHistory
 from memento_client import MementoClient
 from test_resolve import ALIBABA, ANNIVERSARY, REDIRECT_CHAIN, loaded_archive
 
-from scoarchive.httpmsg import parse_headers
-from scoarchive.replay import RENAMED, background_server, create_app, rewrite_html
-from scoarchive.resolve import Capture, Resolver
-from scoarchive.warc import read_record
+from scoarchive.core.httpmsg import parse_headers
+from scoarchive.resolve.model import Capture
+from scoarchive.resolve.resolver import Resolver
+from scoarchive.service.replay import RENAMED, background_server, create_app, rewrite_html
+from scoarchive.warc.reader import read_record
 
 
 @pytest.fixture(scope="module")
@@ -371,7 +372,7 @@ def test_home_page_searches_by_words_and_by_url(base: str) -> None:
 
 # -- the command ------------------------------------------------------------------------------------
 
-SERVE = "from scoarchive import cli_resolve; from scoarchive.cli import run; run()"  # until cli.py imports it
+SERVE = "from scoarchive.cli.main import run; run()"
 
 
 def test_serve_command(data_dir: Path) -> None:

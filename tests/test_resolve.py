@@ -22,14 +22,15 @@ from hypothesis import strategies as st
 from tools import cdxj_index, pywb_replay
 from typer.testing import CliRunner
 
-from scoarchive import cli_resolve  # noqa: F401 - registers `resolve` and `serve` (cli.py will import it)
-from scoarchive.cdxj import export_cdxj
-from scoarchive.cli import app
-from scoarchive.profile import load_profile
-from scoarchive.resolve import Resolver, resolve, target
-from scoarchive.urls import InvalidURL, surt_key
-from scoarchive.warc import read_record
+from scoarchive.cli import citations as cli_resolve  # noqa: F401 - registers `resolve` and `serve` (cli.py will import it)
+from scoarchive.cli.main import app
+from scoarchive.core.profile import load_profile
+from scoarchive.core.urls import InvalidURL, surt_key
+from scoarchive.resolve.resolver import Resolver, resolve
+from scoarchive.resolve.target import target
+from scoarchive.warc.reader import read_record
 from scoarchive.warehouse import WarehouseError, load, migrate, publish
+from scoarchive.warehouse.cdxj import export_cdxj
 
 ANNIVERSARY = "http://eng.sectsco.org/20210615/765514.html"
 ALIBABA = "http://eng.sectsco.org/20210607/765371.html"

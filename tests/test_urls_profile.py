@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scoarchive.profile import Action, ProfileError, load_profile
-from scoarchive.urls import ConnectTo, InvalidURL, canonicalize, surt_key
+from scoarchive.core.profile import Action, ProfileError, load_profile
+from scoarchive.core.urls import ConnectTo, InvalidURL, canonicalize, surt_key
 
 SCO = load_profile("sco")
 

@@ -14,9 +14,11 @@ import pytest
 from conftest import crawl_replica
 from typer.testing import CliRunner
 
-from scoarchive import cli_ops, verify, warehouse
-from scoarchive.cli import app
+from scoarchive import warehouse
+from scoarchive.cli import operations as cli_ops
+from scoarchive.cli.main import app
 from scoarchive.replica import ReplicaConfig, ReplicaServer, Site
+from scoarchive.upkeep import verify
 
 SMALL = ReplicaConfig(
     articles_per_host=5, documents_per_host=2, slow_seconds=0.1, large_file_bytes=2**18, bomb_bytes=2**21

@@ -14,17 +14,16 @@ from hypothesis import strategies as st
 from tools import warcio_check
 from warc_rules import violations
 
-from scoarchive.warc import (
+from scoarchive.warc.reader import iter_records, read_payload
+from scoarchive.warc.records import (
     PROFILE_IDENTICAL,
     PROFILE_NOT_MODIFIED,
     HttpExchange,
     PriorCapture,
-    WarcWriter,
-    iter_records,
-    read_payload,
-    recover_open_file,
     sha1_digest,
 )
+from scoarchive.warc.recovery import recover_open_file
+from scoarchive.warc.writer import WarcWriter
 
 
 def exchange(url: str, body: bytes, head_extra: str = "", status: int = 200) -> HttpExchange:

@@ -23,10 +23,11 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from scoarchive import cli_warehouse  # noqa: F401 - registers the warehouse commands on the app
-from scoarchive.cli import app
+from scoarchive.cli import warehouse as cli_warehouse  # noqa: F401 - registers the warehouse commands on the app
+from scoarchive.cli.main import app
 from scoarchive.replica import Site
-from scoarchive.warc import HttpExchange, WarcWriter
+from scoarchive.warc.records import HttpExchange
+from scoarchive.warc.writer import WarcWriter
 from scoarchive.warehouse import (
     WarehouseBusy,
     connect,

@@ -18,15 +18,17 @@ import pytest
 from conftest import catch_all, crawl_replica
 from typer.testing import CliRunner
 
-from scoarchive import cli_ops, ops
-from scoarchive.capture import crawl
-from scoarchive.cli import app
-from scoarchive.demo import replica_crawl_config
-from scoarchive.frontier import Frontier
-from scoarchive.profile import load_profile
+from scoarchive.capture.crawler import crawl
+from scoarchive.capture.frontier import Frontier
+from scoarchive.capture.live import Live
+from scoarchive.cli import operations as cli_ops
+from scoarchive.cli.main import app
+from scoarchive.core.profile import load_profile
+from scoarchive.core.urls import ConnectTo
+from scoarchive.orchestration.demo import replica_crawl_config
+from scoarchive.orchestration.retry import CaptureIncomplete, check_watched
 from scoarchive.replica import FAULT_PATHS, ReplicaConfig, ReplicaServer, Site, SiteChange
-from scoarchive.urls import ConnectTo
-from scoarchive.watch import Live, archived_pages, recapture_config, watch, watch_async
+from scoarchive.upkeep.watch import archived_pages, recapture_config, watch, watch_async
 
 SMALL = ReplicaConfig(
     articles_per_host=5, documents_per_host=2, slow_seconds=0.1, large_file_bytes=2**18, bomb_bytes=2**21
@@ -84,8 +86,8 @@ def test_an_unreachable_site_is_an_error_per_page_and_not_a_crash(watched: Watch
     profile = load_profile("sco")
     report = watch(watched.data, profile, urls=[watched.change.edited], connect_to=[closed], retries=0)
     assert report.checks[0].state is Live.ERROR and report.checks[0].status is None
-    with pytest.raises(ops.CaptureIncomplete):
-        ops.check_watched(report)
+    with pytest.raises(CaptureIncomplete):
+        check_watched(report)
 
 
 def test_watch_holds_the_shared_host_slots(watched: Watched) -> None:

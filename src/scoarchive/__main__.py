@@ -1,3 +1,3 @@
-from scoarchive.cli import run
+from scoarchive.cli.main import run
 
 run()

@@ -2,7 +2,7 @@
 
 The WARC files are the source of truth; the warehouse is derived and can be rebuilt from them
 at any time (:func:`reindex`). Its schema is code: numbered SQL migrations in
-``warehouse/migrations/`` applied in order and recorded in ``schema_migrations``.
+``warehouse/migrations/`` (installed as ``scoarchive.warehouse.sql``) applied in order and recorded in ``schema_migrations``.
 
 Readers and the writer never share a file
 ------------------------------------------
@@ -71,11 +71,9 @@ from scoarchive.warehouse.queries import (
 )
 from scoarchive.warehouse.reading import (
     CHUNK_JOBS,
-    HTML_TYPES,
     MAX_DECODED_HTML,
     MAX_PDF,
     MAX_STORED_HTML,
-    PDF_TYPES,
     ExtractionJob,
     ExtractionPool,
     FileBatch,
@@ -87,12 +85,9 @@ from scoarchive.warehouse.reading import (
 from scoarchive.warehouse.schema import (
     CAPTURE_COLUMNS,
     EXTRACTION_COLUMNS,
-    MIGRATIONS_DIR,
     OUTLINK_COLUMNS,
-    QUERIES_DIR,
     SEARCH_COLUMNS,
     SKIP_COLUMNS,
-    SQL_DIR,
     STEMMERS,
     fts_extension_path,
     load_fts,
@@ -116,20 +111,15 @@ __all__ = [
     "CHUNK_JOBS",
     "EXPORTS",
     "EXTRACTION_COLUMNS",
-    "HTML_TYPES",
     "KEEP_SNAPSHOTS",
     "MAX_DECODED_HTML",
     "MAX_PDF",
     "MAX_STORED_HTML",
-    "MIGRATIONS_DIR",
     "OUTLINK_COLUMNS",
-    "PDF_TYPES",
     "POINTER",
     "PUBLISHED_DB",
-    "QUERIES_DIR",
     "SEARCH_COLUMNS",
     "SKIP_COLUMNS",
-    "SQL_DIR",
     "STEMMERS",
     "WORK_DB",
     "ExtractionJob",

@@ -21,8 +21,8 @@ from typing import Any
 import duckdb
 import orjson
 
-from scoarchive.profile import Profile, load_profile
-from scoarchive.settings import DataDir
+from scoarchive.core.profile import Profile, load_profile
+from scoarchive.core.settings import DataDir
 from scoarchive.warehouse.errors import WarehouseBusy
 from scoarchive.warehouse.reading import ExtractionPool, FileBatch, SkippedRecord, read_warc
 from scoarchive.warehouse.schema import (

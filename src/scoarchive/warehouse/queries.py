@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from scoarchive.warehouse.schema import QUERIES_DIR, _cjk_bigrams
+from scoarchive.warehouse.schema import SQL, _cjk_bigrams
 from scoarchive.warehouse.snapshots import connect
 
 # Relations `export` writes, each in a deterministic order.
@@ -83,7 +83,10 @@ def query(data_dir: Path | str, sql: str) -> tuple[list[str], list[tuple[Any, ..
 
 def example_queries() -> dict[str, str]:
     """The analyst queries shipped in ``warehouse/queries``, by file stem."""
-    return {path.stem: path.read_text(encoding="utf-8") for path in sorted(QUERIES_DIR.glob("*.sql"))}
+    entries = sorted(SQL.joinpath("queries").iterdir(), key=lambda entry: entry.name)
+    return {
+        e.name.removesuffix(".sql"): e.read_text(encoding="utf-8") for e in entries if e.name.endswith(".sql")
+    }
 
 
 def export(data_dir: Path | str, directory: Path | str, fmt: str = "parquet") -> list[Path]:

@@ -25,16 +25,16 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.recordloader import ArcWarcRecord
 
-from scoarchive.extract import NotExtractable, extract, extract_pdf
-from scoarchive.httpmsg import BodyTooLarge, decode_body, media_type
-from scoarchive.profile import Profile
-from scoarchive.urls import InvalidURL, surt_key
-from scoarchive.warc import next_gzip_member
+from scoarchive.core.httpmsg import HTML_TYPES, PDF_TYPES, BodyTooLarge, decode_body, media_type
+from scoarchive.core.profile import Profile
+from scoarchive.core.urls import InvalidURL, surt_key
+from scoarchive.extract.article import extract
+from scoarchive.extract.pdf import extract_pdf
+from scoarchive.extract.text import NotExtractable
+from scoarchive.warc.reader import next_gzip_member
 
 log = logging.getLogger("scoarchive.warehouse")  # the package's logger, as before the split
 
-HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
-PDF_TYPES = frozenset({"application/pdf", "application/x-pdf"})
 MAX_STORED_HTML = 32 * 2**20  # stored (still encoded) bytes read for one page
 MAX_DECODED_HTML = 16 * 2**20  # decoded bound: a gzip bomb stops here
 MAX_PDF = 64 * 2**20

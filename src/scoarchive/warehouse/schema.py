@@ -13,16 +13,15 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from importlib import resources
 from pathlib import Path
 
 import duckdb
 
 from scoarchive.warehouse.errors import WarehouseError
 
-# src/scoarchive/warehouse/schema.py -> the repository root's warehouse/ (SQL, not this package)
-SQL_DIR = Path(__file__).resolve().parents[3] / "warehouse"
-MIGRATIONS_DIR = SQL_DIR / "migrations"
-QUERIES_DIR = SQL_DIR / "queries"
+# The repository's top-level warehouse/ folder, installed as this package's `sql` subpackage.
+SQL = resources.files("scoarchive.warehouse.sql")
 # Snowball stemmers of DuckDB's fts extension, by ISO 639-1 code; other languages: none.
 STEMMERS = {
     "ar": "arabic", "da": "danish", "de": "german", "en": "english", "es": "spanish",
@@ -117,13 +116,13 @@ def load_fts(con: duckdb.DuckDBPyConnection) -> None:
 
 def migrations() -> list[tuple[int, str, str]]:
     """(version, name, SQL) of every migration file, in order."""
-    if not MIGRATIONS_DIR.is_dir():
-        raise WarehouseError(f"schema migrations not found in {MIGRATIONS_DIR}")
     found = []
-    for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
-        number = path.name.split("_", 1)[0]
-        if number.isdigit():
-            found.append((int(number), path.stem, path.read_text(encoding="utf-8")))
+    for entry in SQL.joinpath("migrations").iterdir():
+        number = entry.name.split("_", 1)[0]
+        if entry.name.endswith(".sql") and number.isdigit():
+            found.append((int(number), entry.name.removesuffix(".sql"), entry.read_text(encoding="utf-8")))
+    if not found:
+        raise WarehouseError("the package carries no schema migrations (a broken install?)")
     return sorted(found)
 
 

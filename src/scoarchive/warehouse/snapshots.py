@@ -19,7 +19,7 @@ from typing import Any
 
 import duckdb
 
-from scoarchive.settings import DataDir
+from scoarchive.core.settings import DataDir
 from scoarchive.warehouse.errors import WarehouseBusy, WarehouseError
 from scoarchive.warehouse.schema import load_fts
 

@@ -1,0 +1,293 @@
+"""Crawl state: what a run has queued and done, and what earlier runs captured.
+
+Kept in its own SQLite file, apart from the analysts' warehouse, so that a crawl never holds
+the warehouse and a killed crawl can resume. Results are committed in groups (every
+``GROUP_SIZE`` results or ``GROUP_SECONDS``), which is what lets SQLite keep up with hundreds
+of pages a second; a crash loses at most the last group, and nothing of value with it,
+because the WARC files are the truth: a resumed run replays every record it finds in its
+files that the frontier had not committed (:meth:`Frontier.mark` is idempotent).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+GROUP_SIZE = 64
+
+
+GROUP_SECONDS = 0.25
+
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY,
+    run_key TEXT NOT NULL,
+    profile TEXT NOT NULL,
+    started TEXT NOT NULL,
+    finished TEXT,
+    status TEXT NOT NULL,          -- running | stopped | finished
+    summary TEXT
+);
+CREATE INDEX IF NOT EXISTS runs_by_key ON runs (run_key, status);
+CREATE TABLE IF NOT EXISTS queue (
+    run_id TEXT NOT NULL,
+    url TEXT NOT NULL,
+    action TEXT NOT NULL,          -- follow | capture | requisite
+    hops INTEGER NOT NULL DEFAULT 0,   -- redirects that led here
+    via TEXT,
+    state TEXT NOT NULL DEFAULT 'queued',  -- queued | done | failed | blocked
+    status INTEGER,
+    outcome TEXT,                  -- new | unchanged | redirect | error text
+    warc_file TEXT,
+    warc_offset INTEGER,
+    PRIMARY KEY (run_id, url)
+);
+CREATE INDEX IF NOT EXISTS queue_by_state ON queue (run_id, state);
+CREATE TABLE IF NOT EXISTS seen (
+    url TEXT PRIMARY KEY,
+    record_id TEXT NOT NULL,
+    date TEXT NOT NULL,
+    payload_digest TEXT NOT NULL,
+    etag TEXT,
+    last_modified TEXT,
+    content_type TEXT,
+    content_encoding TEXT,
+    warc_file TEXT NOT NULL,
+    warc_offset INTEGER NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    url: str
+    action: str
+    hops: int = 0
+    via: str | None = None
+
+
+@dataclass(frozen=True)
+class Seen:
+    """The latest full 200 capture of a URL: what conditional requests and revisits need."""
+
+    url: str
+    record_id: str
+    date: str
+    payload_digest: str
+    etag: str | None
+    last_modified: str | None
+    content_type: str | None
+    content_encoding: str | None
+    warc_file: str
+    warc_offset: int
+
+    def conditional_headers(self) -> list[tuple[str, str]]:
+        """If-None-Match / If-Modified-Since: what lets an unchanged page come back as a 304."""
+        headers = []
+        if self.etag:
+            headers.append(("If-None-Match", self.etag))
+        if self.last_modified:
+            headers.append(("If-Modified-Since", self.last_modified))
+        return headers
+
+
+@dataclass(frozen=True)
+class Run:
+    run_id: str
+    run_key: str
+    resumed: bool
+
+
+class Frontier:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._db = sqlite3.connect(path, isolation_level=None, timeout=30)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(SCHEMA)
+        self._group_size = 0
+        self._group_started = 0.0
+
+    def close(self) -> None:
+        self.commit()
+        self._db.close()
+
+    def commit(self) -> None:
+        """Make the current group of results durable."""
+        if self._db.in_transaction:
+            self._db.execute("COMMIT")
+        self._group_size = 0
+
+    @contextmanager
+    def _grouped(self) -> Iterator[sqlite3.Connection]:
+        """Run statements inside the current group, committing it when it is full or old."""
+        if not self._db.in_transaction:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._group_started = time.monotonic()
+        yield self._db
+        self._group_size += 1
+        if self._group_size >= GROUP_SIZE or time.monotonic() - self._group_started >= GROUP_SECONDS:
+            self.commit()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Statements committed at once (run bookkeeping, seeds), ending any open group first."""
+        self.commit()
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # -- runs ----------------------------------------------------------------------------
+
+    def start_run(self, run_key: str, profile: str) -> Run:
+        """Resume the unfinished run with this key, or start a new one."""
+        row = self._db.execute(
+            "SELECT run_id FROM runs WHERE run_key = ? AND status != 'finished'"
+            " ORDER BY started DESC LIMIT 1",
+            (run_key,),
+        ).fetchone()
+        if row:
+            self._db.execute("UPDATE runs SET status = 'running' WHERE run_id = ?", (row[0],))
+            return Run(row[0], run_key, resumed=True)
+        now = datetime.now(UTC)
+        run_id = now.strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+        self._db.execute(
+            "INSERT INTO runs (run_id, run_key, profile, started, status) VALUES (?, ?, ?, ?, 'running')",
+            (run_id, run_key, profile, now.isoformat()),
+        )
+        return Run(run_id, run_key, resumed=False)
+
+    def end_run(self, run_id: str, status: str, summary: dict[str, object]) -> None:
+        self.commit()
+        self._db.execute(
+            "UPDATE runs SET status = ?, finished = ?, summary = ? WHERE run_id = ?",
+            (status, datetime.now(UTC).isoformat(), json.dumps(summary), run_id),
+        )
+
+    # -- queue ---------------------------------------------------------------------------
+
+    def enqueue(self, run_id: str, items: Iterable[QueueItem]) -> list[QueueItem]:
+        """Add URLs not yet in this run's queue; return the ones that were new."""
+        added = []
+        with self.transaction() as db:
+            for item in items:
+                cursor = db.execute(
+                    "INSERT OR IGNORE INTO queue (run_id, url, action, hops, via) VALUES (?, ?, ?, ?, ?)",
+                    (run_id, item.url, item.action, item.hops, item.via),
+                )
+                if cursor.rowcount:
+                    added.append(item)
+        return added
+
+    def urls(self, run_id: str) -> set[str]:
+        """Every URL this run has queued, whatever its state."""
+        return {row[0] for row in self._db.execute("SELECT url FROM queue WHERE run_id = ?", (run_id,))}
+
+    def queued(self, run_id: str) -> list[QueueItem]:
+        rows = self._db.execute(
+            "SELECT url, action, hops, via FROM queue WHERE run_id = ? AND state = 'queued' ORDER BY rowid",
+            (run_id,),
+        )
+        return [QueueItem(*row) for row in rows]
+
+    def state_of(self, run_id: str, url: str) -> str | None:
+        row = self._db.execute(
+            "SELECT state FROM queue WHERE run_id = ? AND url = ?", (run_id, url)
+        ).fetchone()
+        return row[0] if row else None
+
+    def action_of(self, run_id: str, url: str) -> str | None:
+        row = self._db.execute(
+            "SELECT action FROM queue WHERE run_id = ? AND url = ?", (run_id, url)
+        ).fetchone()
+        return row[0] if row else None
+
+    def mark(
+        self,
+        run_id: str,
+        url: str,
+        *,
+        state: str,
+        status: int | None = None,
+        outcome: str | None = None,
+        warc_file: str | None = None,
+        warc_offset: int | None = None,
+        seen: Seen | None = None,
+        new_items: Iterable[QueueItem] = (),
+    ) -> list[QueueItem]:
+        """Record a URL's result, its successor URLs and its capture, in the current group."""
+        added = []
+        with self._grouped() as db:
+            db.execute(
+                "UPDATE queue SET state = ?, status = ?, outcome = ?, warc_file = ?, warc_offset = ?"
+                " WHERE run_id = ? AND url = ?",
+                (state, status, outcome, warc_file, warc_offset, run_id, url),
+            )
+            for item in new_items:
+                cursor = db.execute(
+                    "INSERT OR IGNORE INTO queue (run_id, url, action, hops, via) VALUES (?, ?, ?, ?, ?)",
+                    (run_id, item.url, item.action, item.hops, item.via),
+                )
+                if cursor.rowcount:
+                    added.append(item)
+            if seen is not None:
+                db.execute(
+                    "INSERT OR REPLACE INTO seen VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        seen.url,
+                        seen.record_id,
+                        seen.date,
+                        seen.payload_digest,
+                        seen.etag,
+                        seen.last_modified,
+                        seen.content_type,
+                        seen.content_encoding,
+                        seen.warc_file,
+                        seen.warc_offset,
+                    ),
+                )
+        return added
+
+    def seen(self, url: str) -> Seen | None:
+        row = self._db.execute("SELECT * FROM seen WHERE url = ?", (url,)).fetchone()
+        return Seen(*row) if row else None
+
+    def counts(self, run_id: str) -> dict[str, int]:
+        rows = self._db.execute(
+            "SELECT state, count(*) FROM queue WHERE run_id = ? GROUP BY state", (run_id,)
+        )
+        return dict(rows.fetchall())
+
+    def fetched(self, run_id: str) -> int:
+        """URLs that got an HTTP response in this run, whatever its status."""
+        row = self._db.execute(
+            "SELECT count(*) FROM queue WHERE run_id = ? AND status IS NOT NULL", (run_id,)
+        )
+        return int(row.fetchone()[0])
+
+    def failures(self, run_id: str) -> list[tuple[str, str]]:
+        rows = self._db.execute(
+            "SELECT url, outcome FROM queue WHERE run_id = ? AND state IN ('failed', 'blocked') ORDER BY url",
+            (run_id,),
+        )
+        return [(url, outcome or "") for url, outcome in rows]
+
+    def outcomes(self, run_id: str) -> dict[str, int]:
+        rows = self._db.execute(
+            "SELECT outcome, count(*) FROM queue WHERE run_id = ? AND state = 'done' GROUP BY outcome",
+            (run_id,),
+        )
+        return dict(rows.fetchall())

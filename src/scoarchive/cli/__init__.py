@@ -1,0 +1,1 @@
+"""The command line (``scoarchive``): thin commands over the library, one-line errors."""

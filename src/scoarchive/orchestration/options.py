@@ -1,0 +1,68 @@
+"""Crawl settings as the CLI and the flows build them, with a language narrowing a profile."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from scoarchive.capture.config import CrawlConfig
+from scoarchive.core.profile import Profile, ProfileError, load_profile
+from scoarchive.core.settings import Settings
+from scoarchive.core.urls import ConnectTo
+
+
+def for_language(profile: Profile, language: str | None) -> Profile:
+    """The profile narrowed to the hosts of one language (``en``, ``ru``, ``zh``).
+
+    A narrowed crawl stays on its hosts (links to the other languages become outlinks), which
+    is what lets runs per language share one archive and together equal one whole crawl.
+    """
+    if not language:
+        return profile
+    hosts = tuple(host for host in profile.hosts if profile.languages.get(host) == language)
+    if not hosts:
+        known = ", ".join(sorted(set(profile.languages.values()))) or "none"
+        raise ProfileError(f"profile {profile.name!r} has no hosts in language {language!r} (known: {known})")
+    starts = tuple(url for url in profile.start_urls if profile.language_of(url) == language)
+    return profile.model_copy(update={"hosts": hosts, "start_urls": starts})
+
+
+def crawl_config(
+    profile: str = "sco",
+    data: Path | str | None = None,
+    *,
+    language: str | None = None,
+    seeds: Sequence[str] = (),
+    connect_to: Sequence[str] = (),
+    max_pages: int | None = None,
+    concurrency: int = 8,
+    host_concurrency: int | None = None,
+    delay: float | None = None,
+    timeout: float = 30.0,
+    max_bytes: int = 100 * 2**20,
+    retries: int = 3,
+) -> CrawlConfig:
+    """The CrawlConfig ``scoarchive crawl`` builds from its options, with a language filter.
+
+    Seeds on hosts outside the language are dropped; none left is an error (bad input).
+    """
+    site = for_language(load_profile(profile), language)
+    chosen = list(seeds)
+    if language and chosen:
+        chosen = [seed for seed in chosen if site.in_scope(seed)]
+        if not chosen:
+            raise ProfileError(f"no seed is on a {language!r} host of profile {site.name!r}")
+    return CrawlConfig(
+        profile=site,
+        data_dir=Path(data) if data is not None else Settings().home,
+        seeds=chosen,
+        connect_to=[ConnectTo.parse(spec) for spec in connect_to],
+        max_pages=max_pages,
+        concurrency=concurrency,
+        host_concurrency=host_concurrency,
+        delay=delay,
+        timeout=timeout,
+        max_bytes=max_bytes,
+        retries=retries,
+        operator=Settings().operator,
+    )

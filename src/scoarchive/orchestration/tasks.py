@@ -1,0 +1,42 @@
+"""Prefect task options, and the tasks more than one flow runs.
+
+The only module of the library that imports Prefect when it is imported: the flows import it,
+the CLI never does (``import prefect`` alone costs more than a second).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.tasks import exponential_backoff
+
+from scoarchive.orchestration.limits import load_serialised
+from scoarchive.orchestration.retry import retry_transient
+from scoarchive.warehouse import LoadReport
+
+# Task options where a later attempt can succeed (a host or the API down, the warehouse busy);
+# retry_transient lets bad input fail at once.
+RETRIES: dict[str, Any] = {
+    "retries": 3,
+    "retry_delay_seconds": exponential_backoff(backoff_factor=30),
+    "retry_jitter_factor": 0.5,
+    "retry_condition_fn": retry_transient,
+    "cache_policy": NO_CACHE,
+}
+
+
+@task(name="load-warehouse", **RETRIES)
+def load_warehouse(data_dir: Path, workers: int = 1) -> LoadReport:
+    """Extract and load every closed WARC file not loaded yet (whoever wrote it), one load at a time."""
+    report = load_serialised(data_dir, workers)
+    get_run_logger().info(
+        "loaded %d files: %d captures, %d new articles, %d new versions",
+        len(report.files_loaded),
+        report.captures_added,
+        report.articles_added,
+        report.versions_added,
+    )
+    return report
