@@ -18,7 +18,6 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.task_runners import ThreadPoolTaskRunner
 
 from scoarchive.capture.config import CrawlConfig, CrawlSummary
 from scoarchive.capture.crawler import Crawler
@@ -26,7 +25,7 @@ from scoarchive.core.settings import Settings
 from scoarchive.orchestration import limits, reports
 from scoarchive.orchestration.options import crawl_config
 from scoarchive.orchestration.retry import check_reached
-from scoarchive.orchestration.tasks import RETRIES, load_warehouse
+from scoarchive.orchestration.tasks import RETRIES, load_warehouse, thread_pool
 
 
 @task(name="plan-crawl", cache_policy=NO_CACHE)
@@ -63,7 +62,7 @@ def capture(config: CrawlConfig) -> CrawlSummary:
     return summary
 
 
-@flow(name="crawl", task_runner=ThreadPoolTaskRunner(max_workers=2))
+@flow(name="crawl", task_runner=thread_pool(2))
 def crawl_flow(
     profile: str = "sco",
     language: str | None = None,
@@ -121,7 +120,7 @@ def crawl_flow(
     return {"crawl": summary.to_dict(), "load": report.to_dict() if report else None}
 
 
-@flow(name="load", task_runner=ThreadPoolTaskRunner(max_workers=1))
+@flow(name="load", task_runner=thread_pool(1))
 def load_flow(data: str | None = None, workers: int = 1) -> dict[str, Any]:
     """Load whatever WARC files the capture workers closed (one load at a time, anywhere)."""
     data_dir = Path(data) if data else Settings().home

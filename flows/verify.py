@@ -14,11 +14,11 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.tasks import exponential_backoff
 
 from scoarchive.core.settings import Settings
 from scoarchive.orchestration.retry import retry_transient
+from scoarchive.orchestration.tasks import thread_pool
 from scoarchive.upkeep import verify
 
 MAX_WORKERS = 2
@@ -46,7 +46,7 @@ def check_batch(data_dir: Path, names: list[str]) -> verify.FixityReport:
     return verify.check_files(data_dir, names)
 
 
-@flow(name="verify", task_runner=ThreadPoolTaskRunner(max_workers=MAX_WORKERS))
+@flow(name="verify", task_runner=thread_pool(MAX_WORKERS))
 def verify_flow(data: str | None = None, batches: int = 2 * MAX_WORKERS) -> dict[str, Any]:
     """Fixity of the whole archive; fails (the alert) on any damaged, mismatched or missing file."""
     started = time.monotonic()

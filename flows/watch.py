@@ -12,14 +12,13 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.task_runners import ThreadPoolTaskRunner
 
 from scoarchive.capture.config import CrawlConfig, CrawlSummary
 from scoarchive.capture.live import WatchReport
 from scoarchive.orchestration import limits, reports
 from scoarchive.orchestration.options import crawl_config
 from scoarchive.orchestration.retry import check_reached, check_watched
-from scoarchive.orchestration.tasks import RETRIES, load_warehouse
+from scoarchive.orchestration.tasks import RETRIES, load_warehouse, thread_pool
 
 
 @task(name="plan-watch", cache_policy=NO_CACHE)
@@ -53,7 +52,7 @@ def recapture(config: CrawlConfig, urls: list[str]) -> CrawlSummary:
     return summary
 
 
-@flow(name="watch", task_runner=ThreadPoolTaskRunner(max_workers=1))
+@flow(name="watch", task_runner=thread_pool(1))
 def watch_flow(
     profile: str = "sco",
     language: str | None = None,

@@ -19,6 +19,7 @@ from scoarchive.core.urls import ConnectTo, InvalidURL
 from scoarchive.resolve.model import Resolution
 from scoarchive.resolve.resolver import Resolver
 from scoarchive.upkeep.watch import archived_pages
+from scoarchive.warehouse.lookups import Extracted, extracted
 
 DEFAULT_SERVICE = "http://127.0.0.1:8080"
 
@@ -129,7 +130,7 @@ def check_briefing(path: Path, options: CheckOptions) -> Checked:
         captured_now = set(again)
         found.update(again)
     live = _live_states(briefing.citations, found, options) if options.live else {}
-    contents = _archived_contents(options.data_dir, found)
+    contents = extracted(options.data_dir, [r.capture.content.record_id for r in found.values()])
     reports = []
     for citation in briefing.citations:
         resolution = found.get(citation.url)
@@ -204,28 +205,12 @@ def _live_states(
     return {check.url: check.state.value for check in report.checks}
 
 
-def _archived_contents(data_dir: Path, found: dict[str, Resolution]) -> dict[str, tuple[Any, ...]]:
-    """record_id -> (title, published, text) of what extraction read from each archived record."""
-    ids = sorted({resolution.capture.content.record_id for resolution in found.values()})
-    if not ids:
-        return {}
-    con = warehouse.connect(data_dir)
-    try:
-        rows = con.execute(
-            "SELECT record_id, title, published, text FROM extractions WHERE record_id IN (SELECT unnest(?))",
-            [ids],
-        ).fetchall()
-    finally:
-        con.close()
-    return {row[0]: row[1:] for row in rows}
-
-
 def _describe(
     report: CitationReport,
     citation: Citation,
     resolution: Resolution,
     resolver: Resolver,
-    contents: dict[str, tuple[Any, ...]],
+    contents: dict[str, Extracted],
     service_url: str,
 ) -> None:
     capture = resolution.capture
@@ -234,7 +219,7 @@ def _describe(
     report.match = resolution.match
     report.warc_file, report.warc_offset = capture.content.warc_file, capture.content.warc_offset
     report.record_id = capture.content.record_id
-    title, published, text = contents.get(capture.content.record_id, (capture.title, None, ""))
+    title, published, text = contents.get(capture.content.record_id, Extracted(capture.title, None, ""))
     report.archived_title = title
     report.date_check = asdict(check_date(citation.stated_date, published))
     report.quotes = [asdict(check_quote(quote, text or "")) for quote in citation.quotes]

@@ -18,6 +18,7 @@ from scoarchive.capture.crawler import crawl
 from scoarchive.core.profile import load_profile
 from scoarchive.core.urls import ConnectTo
 from scoarchive.replica import HOSTS, ReplicaConfig, ReplicaServer, Site
+from scoarchive.warehouse.lookups import LanguageSummary, articles_by_language
 
 
 @dataclass
@@ -25,7 +26,7 @@ class DemoResult:
     data_dir: Path
     summary: CrawlSummary
     load: warehouse.LoadReport
-    articles_by_language: list[tuple[str, int, object, str]]
+    articles_by_language: list[LanguageSummary]
 
 
 def replica_crawl_config(server: ReplicaServer, data_dir: Path, **overrides: object) -> CrawlConfig:
@@ -53,9 +54,4 @@ def run_demo(data_dir: Path, progress: Callable[[CrawlProgress], None] | None = 
     with ReplicaServer(site) as server:
         summary = crawl(replica_crawl_config(server, data_dir), progress=progress)
     report = warehouse.load(data_dir)
-    _, rows = warehouse.query(
-        data_dir,
-        "SELECT language, count(*), max(published), arg_max(title, published)"
-        " FROM articles_latest GROUP BY language ORDER BY language",
-    )
-    return DemoResult(data_dir, summary, report, [tuple(row) for row in rows])
+    return DemoResult(data_dir, summary, report, articles_by_language(data_dir))

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import sqlite3
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -21,9 +20,11 @@ from typing import Any
 import httpx
 
 from scoarchive import warehouse
+from scoarchive.capture.frontier import newest_record_per_host, recent_runs
 from scoarchive.core.settings import DataDir
 from scoarchive.core.urls import InvalidURL, split_http_url
 from scoarchive.warc.reader import read_record
+from scoarchive.warehouse.lookups import loaded_file_count
 
 FLOW_NAMES = ("crawl", "load", "verify", "watch")
 
@@ -129,11 +130,11 @@ def _warehouse_state(root: Path) -> tuple[int | None, str | None]:
     if snapshot is None:
         return None, None
     try:
-        _, rows = warehouse.query(root, "SELECT count(*) FROM loaded_files")
+        loaded = loaded_file_count(root)
     except Exception as exc:  # a damaged snapshot must not hide the rest of the status
         log.warning("cannot read the warehouse: %s", exc)
         return None, snapshot.name
-    return int(rows[0][0]), snapshot.name
+    return loaded, snapshot.name
 
 
 def _host_of(url: str) -> str | None:
@@ -151,61 +152,33 @@ def newest_captures(data_dir: Path | str) -> list[HostFreshness]:
     largest (file, offset) of its latest run. One seek per host reads the exact date.
     """
     data = DataDir(data_dir)
-    if not data.frontier.exists():
-        return []
-    db = sqlite3.connect(f"file:{data.frontier}?mode=ro", uri=True)
-    try:
-        db.create_function("host_of", 1, _host_of, deterministic=True)
-        rows = db.execute(
-            """
-            SELECT host, url, warc_file, warc_offset, run_id FROM (
-                SELECT host_of(q.url) AS host, q.url, q.warc_file, q.warc_offset, q.run_id,
-                       row_number() OVER (PARTITION BY host_of(q.url)
-                           ORDER BY r.started DESC, q.warc_file DESC, q.warc_offset DESC) AS rank
-                FROM queue AS q JOIN runs AS r USING (run_id)
-                WHERE q.warc_file IS NOT NULL AND q.status < 400
-            ) WHERE rank = 1 AND host IS NOT NULL ORDER BY host
-            """
-        ).fetchall()
-    finally:
-        db.close()
     found = []
-    for host, url, warc_file, offset, run_id in rows:
+    for record in newest_record_per_host(data.frontier, _host_of):
         try:
-            date = read_record(data.warcs / warc_file, offset).rec_headers.get_header("WARC-Date")
+            date = read_record(data.warcs / record.warc_file, record.warc_offset).rec_headers.get_header(
+                "WARC-Date"
+            )
         except (OSError, ValueError, StopIteration) as exc:
             date = f"unreadable ({type(exc).__name__})"
-        found.append(HostFreshness(host, date, url, run_id))
+        found.append(HostFreshness(record.host, date, record.url, record.run_id))
     return found
 
 
 def frontier_runs(data_dir: Path | str, limit: int = 10) -> list[CrawlRunInfo]:
     """The latest crawl runs the frontier recorded (what status shows without Prefect)."""
-    data = DataDir(data_dir)
-    if not data.frontier.exists():
-        return []
-    db = sqlite3.connect(f"file:{data.frontier}?mode=ro", uri=True)
-    try:
-        rows = db.execute(
-            "SELECT run_id, profile, status, started, finished, summary FROM runs"
-            " ORDER BY started DESC LIMIT ?",
-            (limit,),
-        ).fetchall()
-    finally:
-        db.close()
     runs = []
-    for run_id, profile, state, started, finished, summary in rows:
-        facts = json.loads(summary) if summary else {}
-        failed = facts.get("failed")
+    for run in recent_runs(DataDir(data_dir).frontier, limit):
+        failed = run.summary.get("failed")
+        fetched, new = run.summary.get("fetched"), run.summary.get("new")
         runs.append(
             CrawlRunInfo(
-                run_id,
-                profile,
-                state,
-                started,
-                finished,
-                facts.get("fetched"),
-                facts.get("new"),
+                run.run_id,
+                run.profile,
+                run.status,
+                run.started,
+                run.finished,
+                fetched if isinstance(fetched, int) else None,
+                new if isinstance(new, int) else None,
                 len(failed) if isinstance(failed, list) else None,
             )
         )

@@ -7,10 +7,12 @@ the CLI never does (``import prefect`` alone costs more than a second).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.futures import PrefectFuture
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from prefect.tasks import exponential_backoff
 
 from scoarchive.orchestration.limits import load_serialised
@@ -26,6 +28,15 @@ RETRIES: dict[str, Any] = {
     "retry_condition_fn": retry_transient,
     "cache_policy": NO_CACHE,
 }
+
+
+def thread_pool(max_workers: int) -> TaskRunner[PrefectFuture[Any]]:
+    """A bounded thread pool for a flow's tasks (Prefect's own pool is unbounded by default).
+
+    The cast is Prefect's typing, not ours: its flow decorator wants ``TaskRunner[PrefectFuture]``
+    and its thread pool is a ``TaskRunner[PrefectConcurrentFuture]`` (an invariant type variable).
+    """
+    return cast(TaskRunner[PrefectFuture[Any]], ThreadPoolTaskRunner(max_workers=max_workers))
 
 
 @task(name="load-warehouse", **RETRIES)

@@ -13,23 +13,19 @@ import contextlib
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import duckdb
-
 from scoarchive.core.profile import Profile
 from scoarchive.core.urls import InvalidURL, surt_key
 from scoarchive.resolve.model import EPOCH, MICROSECOND, Capture, StoredRecord, _grade
 from scoarchive.resolve.target import canonical_url
+from scoarchive.warehouse.lookups import capture_rows
 
 INDEX_VERSION = 1
-
-
-FETCH_BATCH = 50_000
 
 
 _SCHEMA = """
@@ -56,27 +52,11 @@ CREATE INDEX by_article ON captures (article_key, grade, ts) WHERE article_key I
 """
 
 
-# Column order shared by _CAPTURES_SQL (which has the SURT and file names where these have the
-# lookup key and file ids) and the index.
+# The index's columns, in the order build_index inserts them.
 _COLUMNS = (
     "key, url, article_key, ts, status, mime, record_type, record_id, file, offset, length, digest, "
     "location, title, c_record_id, c_file, c_offset, c_length, c_status, c_mime"
 )
-
-
-# Every capture the warehouse holds, with the record a revisit refers to and the page title.
-# Revisits whose referred record is not in the warehouse cannot be replayed and are left out.
-_CAPTURES_SQL = """
-SELECT c.surt, c.url, c.article_key, epoch_us(c.capture_time), c.status, c.mime, c.record_type,
-       c.record_id, c.warc_file, c.warc_offset, c.warc_length, c.payload_digest,
-       coalesce(c.location, o.location), e.title,
-       o.record_id, o.warc_file, o.warc_offset, o.warc_length, o.status, o.mime
-FROM captures AS c
--- an equality only, so DuckDB hash-joins (a constant term makes it a nested loop)
-LEFT JOIN captures AS o ON o.record_id = CASE WHEN c.record_type = 'revisit' THEN c.refers_to END
-LEFT JOIN extractions AS e ON e.record_id = coalesce(o.record_id, c.record_id)
-WHERE c.record_type <> 'revisit' OR o.record_id IS NOT NULL
-"""
 
 
 def _index_key(surt: str | None, url: str, profile: Profile) -> str | None:
@@ -91,21 +71,6 @@ def _index_key(surt: str | None, url: str, profile: Profile) -> str | None:
         return surt_key(canonical_url(url, profile))
     except (InvalidURL, ValueError):
         return None
-
-
-def capture_rows(snapshot: Path) -> Iterator[tuple[Any, ...]]:
-    """Every capture row of a published warehouse snapshot (see ``_CAPTURES_SQL`` for columns).
-
-    The one place the resolver reads captures from: anything else that can yield these
-    columns (a CDXJ file, the WARC files) could feed the index instead.
-    """
-    con = duckdb.connect(str(snapshot), read_only=True)
-    try:
-        cursor = con.execute(_CAPTURES_SQL)
-        while batch := cursor.fetchmany(FETCH_BATCH):
-            yield from batch
-    finally:
-        con.close()
 
 
 def build_index(snapshot: Path, path: Path, profile: Profile) -> None:
@@ -128,13 +93,17 @@ def build_index(snapshot: Path, path: Path, profile: Profile) -> None:
 
         def rows() -> Iterator[tuple[Any, ...]]:
             for row in capture_rows(snapshot):
-                key = _index_key(row[0], row[1], profile)
+                key = _index_key(row.surt, row.url, profile)
                 if key is None:
                     continue
-                served = row[18] if row[6] == "revisit" else row[4]
-                values = list(row)
-                values[0], values[8], values[15] = key, file_id(row[8]), file_id(row[15])
-                yield (*values, _grade(served, row[12]))
+                served = row.content_status if row.record_type == "revisit" else row.status
+                yield (
+                    key, row.url, row.article_key, row.time_us, row.status, row.mime, row.record_type,
+                    row.record_id, file_id(row.warc_file), row.warc_offset, row.warc_length,
+                    row.payload_digest, row.location, row.title, row.content_record_id,
+                    file_id(row.content_warc_file), row.content_warc_offset, row.content_warc_length,
+                    row.content_status, row.content_mime, _grade(served, row.location),
+                )  # fmt: skip
 
         db.executemany(f"INSERT INTO captures ({_COLUMNS}, grade) VALUES ({', '.join('?' * 21)})", rows())
         db.executemany("INSERT INTO files (id, name) VALUES (?, ?)", [(i, n) for n, i in files.items()])
@@ -158,6 +127,7 @@ class _Index:
     def _open(self) -> sqlite3.Connection:
         db = sqlite3.connect(f"file:{quote(str(self.path))}?mode=ro", uri=True, check_same_thread=False)
         db.execute("PRAGMA query_only = ON")
+        db.row_factory = sqlite3.Row
         return db
 
     @property
@@ -167,17 +137,24 @@ class _Index:
             db = self._local.db = self._open()
         return db
 
-    def capture(self, row: Sequence[Any]) -> Capture:
-        """A Capture from a row in ``_COLUMNS`` order."""
-        name = self.files[row[8]]
-        if row[14] is None:
-            content = StoredRecord(row[7], name, row[9], row[10], row[4], row[5])
+    def capture(self, row: sqlite3.Row) -> Capture:
+        """A Capture from a row of the index's ``captures`` table."""
+        name = self.files[row["file"]]
+        if row["c_record_id"] is None:
+            content = StoredRecord(
+                row["record_id"], name, row["offset"], row["length"], row["status"], row["mime"]
+            )
         else:
-            content = StoredRecord(row[14], self.files[row[15]], row[16], row[17], row[18], row[19])
+            content = StoredRecord(
+                row["c_record_id"], self.files[row["c_file"]], row["c_offset"], row["c_length"],
+                row["c_status"], row["c_mime"],
+            )  # fmt: skip
         return Capture(
-            key=row[0], url=row[1], article_key=row[2], time=EPOCH + row[3] * MICROSECOND, status=row[4],
-            mime=row[5], record_type=row[6], record_id=row[7], warc_file=name, warc_offset=row[9],
-            warc_length=row[10], payload_digest=row[11], location=row[12], title=row[13], content=content,
+            key=row["key"], url=row["url"], article_key=row["article_key"],
+            time=EPOCH + row["ts"] * MICROSECOND, status=row["status"], mime=row["mime"],
+            record_type=row["record_type"], record_id=row["record_id"], warc_file=name,
+            warc_offset=row["offset"], warc_length=row["length"], payload_digest=row["digest"],
+            location=row["location"], title=row["title"], content=content,
         )  # fmt: skip
 
     def nearest(self, where: str, args: tuple[Any, ...], grade: int, at: int | None) -> Capture | None:
@@ -192,7 +169,7 @@ class _Index:
                 (*args, grade, at, *args, grade, at),
             ).fetchall()
             # the earlier one wins a tie: the page as it stood by then
-            rows.sort(key=lambda row: (abs(row[3] - at), row[3]))
+            rows.sort(key=lambda row: (abs(row["ts"] - at), row["ts"]))
         return self.capture(rows[0]) if rows else None
 
     def all(self, where: str, args: tuple[Any, ...], limit: int) -> list[Capture]:

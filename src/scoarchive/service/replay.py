@@ -32,6 +32,7 @@ from scoarchive.resolve.model import Capture, iso
 from scoarchive.resolve.resolver import Resolver
 from scoarchive.resolve.target import MAX_URL
 from scoarchive.warc.reader import ArchivedResponse, read_response
+from scoarchive.warehouse.lookups import article_versions
 
 REPLAY_CSP = (
     "sandbox allow-forms allow-popups allow-popups-to-escape-sandbox "
@@ -515,13 +516,9 @@ class ArchiveApp:
     def article(self, request: Request) -> Response:
         key = request.path_params["key"]
         try:
-            con = duckdb.connect(str(warehouse.published_path(self.data.root)), read_only=True)
+            versions = article_versions(self.data.root, key)
         except duckdb.Error as exc:
             raise warehouse.WarehouseError(f"warehouse unavailable: {exc}") from None
-        try:
-            versions = con.execute(_ARTICLE_SQL, [key]).fetchall()
-        finally:
-            con.close()
         if not versions:
             return _page("not archived", f"<p>No article {html.escape(key)} in the archive.</p>", 404)
         chosen_text = request.query_params.get("version") or str(len(versions))
@@ -533,9 +530,10 @@ class ArchiveApp:
         stamp = first_seen.strftime("%Y%m%d%H%M%S")
         paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in text.split("\n") if p.strip())
         listing = "".join(
-            f'<li><a href="?version={i}">version {i}</a>, first captured {row[5]:%Y-%m-%d %H:%M:%S} UTC'
+            f'<li><a href="?version={i}">version {i}</a>, first captured '
+            f"{row.first_seen:%Y-%m-%d %H:%M:%S} UTC"
             f"{' (shown)' if i == number else ''} · "
-            f'<a href="/web/{row[5]:%Y%m%d%H%M%S}/{html.escape(row[0])}">archived page</a></li>'
+            f'<a href="/web/{row.first_seen:%Y%m%d%H%M%S}/{html.escape(row.url)}">archived page</a></li>'
             for i, row in enumerate(versions, start=1)
         )
         provenance = (
@@ -557,15 +555,6 @@ class ArchiveApp:
             f"<h2>Provenance</h2>{provenance}<h2>Versions</h2><ol>{listing}</ol>"
         )
         return _page(title or key, body)
-
-
-_ARTICLE_SQL = """
-SELECT a.url, a.title, a.published, a.language, a.text, a.first_seen, a.last_seen, a.record_id,
-       a.warc_file, a.warc_offset, a.content_sha256, c.payload_digest
-FROM articles AS a LEFT JOIN captures AS c USING (record_id)
-WHERE a.article_key = ?
-ORDER BY a.first_seen, a.content_sha256
-"""
 
 
 _SEARCH_FORM = (

@@ -18,10 +18,9 @@ Files still being written (``*.warc.gz.open``) are left alone.
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 import time
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -30,9 +29,11 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
 from scoarchive import warehouse
+from scoarchive.capture.frontier import referenced_warc_files
 from scoarchive.core.settings import DataDir
 from scoarchive.warc.reader import next_gzip_member
 from scoarchive.warc.records import sha1_digest
+from scoarchive.warehouse.lookups import capture_locations, referenced_files
 
 CHUNK = 1 << 16
 
@@ -152,28 +153,6 @@ class FixityPlan:
         return [batch for batch in out if batch]
 
 
-def _warehouse_files(data_dir: Path) -> set[str] | None:
-    if warehouse.current_snapshot(data_dir) is None:
-        return None
-    _, rows = warehouse.query(
-        data_dir, "SELECT warc_file FROM loaded_files UNION SELECT DISTINCT warc_file FROM captures"
-    )
-    return {row[0] for row in rows}
-
-
-def _frontier_files(data: DataDir) -> set[str]:
-    if not data.frontier.exists():
-        return set()
-    db = sqlite3.connect(f"file:{data.frontier}?mode=ro", uri=True)
-    try:
-        rows = db.execute(
-            "SELECT warc_file FROM queue WHERE warc_file IS NOT NULL UNION SELECT warc_file FROM seen"
-        ).fetchall()
-    finally:
-        db.close()
-    return {row[0] for row in rows}
-
-
 def plan(data_dir: Path | str) -> FixityPlan:
     """The closed files to read, and the files something refers to that are gone."""
     data = DataDir(data_dir)
@@ -181,8 +160,8 @@ def plan(data_dir: Path | str) -> FixityPlan:
     open_files = {path.name.removesuffix(".open") for path in data.warc_files("*.warc.gz.open")}
     references: dict[str, list[str]] = {}
     for source, names in (
-        ("warehouse", _warehouse_files(data.root) or set()),
-        ("frontier", _frontier_files(data)),
+        ("warehouse", referenced_files(data.root) or set()),
+        ("frontier", referenced_warc_files(data.frontier)),
     ):
         for name in names:
             references.setdefault(name, []).append(source)
@@ -290,35 +269,13 @@ def _check_record(record: Any) -> list[str]:
     return problems
 
 
-Row = tuple[str, int, str | None, str]  # record_id, offset, payload digest, url
-
-
-def _warehouse_rows(data_dir: Path, names: Sequence[str]) -> dict[str, list[Row]] | None:
-    """Warehouse captures rows of the given files, by file."""
-    if warehouse.current_snapshot(data_dir) is None or not names:
-        return None
-    con = warehouse.connect(data_dir)
-    try:
-        rows = con.execute(
-            "SELECT warc_file, record_id, warc_offset, payload_digest, url FROM captures "
-            "WHERE list_contains($names, warc_file) ORDER BY warc_file, warc_offset",
-            {"names": list(names)},
-        ).fetchall()
-    finally:
-        con.close()
-    by_file: dict[str, list[Row]] = {name: [] for name in names}
-    for warc_file, record_id, offset, digest, url in rows:
-        by_file[warc_file].append((record_id, int(offset), digest, url))
-    return by_file
-
-
 def check_files(data_dir: Path | str, names: Iterable[str]) -> FixityReport:
     """Check the named closed files record by record, and the warehouse rows that point into them."""
     started = time.monotonic()
     data = DataDir(data_dir)
     names = list(names)
     report = FixityReport()
-    expected = _warehouse_rows(data.root, names)
+    expected = capture_locations(data.root, names) if warehouse.current_snapshot(data.root) else None
     report.warehouse = expected is not None
     for name in names:
         path = data.warcs / name

@@ -1,7 +1,15 @@
+"""Link rot and drift: is each archived article still where it was, and still the same?
+
+For every archived article (the latest full capture of each article URL the frontier knows), or
+for a given list of URLs (the ones briefings cite), ask the live site now
+(:mod:`scoarchive.capture.live`: the same fetcher, politeness and egress policy as a crawl).
+Nothing is archived by the check itself; :func:`recapture` captures the changed and unarchived
+pages again (with what they embed) through the capture engine.
+"""
+
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -9,7 +17,7 @@ from typing import Any
 
 from scoarchive.capture.config import CrawlConfig, CrawlSummary
 from scoarchive.capture.crawler import Crawler
-from scoarchive.capture.frontier import Seen
+from scoarchive.capture.frontier import Seen, latest_captures
 from scoarchive.capture.live import HostLimiter, WatchReport, check_live
 from scoarchive.core.profile import Profile
 from scoarchive.core.settings import DataDir
@@ -24,16 +32,7 @@ def archived_pages(
     Without ``urls``: every article URL (the profile's identity rule) with a full capture,
     optionally of one language.
     """
-    data = DataDir(data_dir)
-    seen: dict[str, Seen] = {}
-    if data.frontier.exists():
-        db = sqlite3.connect(f"file:{data.frontier}?mode=ro", uri=True)
-        try:
-            for row in db.execute("SELECT * FROM seen ORDER BY url"):
-                item = Seen(*row)
-                seen[item.url] = item
-        finally:
-            db.close()
+    seen = latest_captures(DataDir(data_dir).frontier)
     if urls is not None:
         chosen = [profile.canonicalize(url) for url in urls]
         return [(url, seen.get(url)) for url in dict.fromkeys(chosen)]

@@ -1,8 +1,9 @@
 """The DuckDB warehouse: WARC records loaded into tables analysts query with SQL.
 
 The WARC files are the source of truth; the warehouse is derived and can be rebuilt from them
-at any time (:func:`reindex`). Its schema is code: numbered SQL migrations in
-``warehouse/migrations/`` (installed as ``scoarchive.warehouse.sql``) applied in order and recorded in ``schema_migrations``.
+at any time (:func:`reindex`). Its schema is code: numbered SQL migrations in the repository's
+``warehouse/migrations/`` (installed as ``scoarchive.warehouse.sql``), applied in order and
+recorded in ``schema_migrations``.
 
 Readers and the writer never share a file
 ------------------------------------------

@@ -1,0 +1,207 @@
+"""What the rest of scoarchive asks the warehouse: the only SQL against its tables outside it.
+
+Analysts write their own SQL (:mod:`.queries`); the resolver, the service, the briefing check,
+fixity and status ask these questions instead, each a function with typed rows, so that a change
+of schema is a change in this package alone. Everything here reads a published snapshot,
+read-only, so it never waits for a load or sees half of one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import NamedTuple
+
+import duckdb
+
+from scoarchive.warehouse.errors import WarehouseError
+from scoarchive.warehouse.snapshots import connect, current_snapshot
+
+FETCH_BATCH = 50_000
+
+
+class CaptureRow(NamedTuple):
+    """One capture with what replaying it needs: for a revisit, the record it refers to."""
+
+    surt: str | None
+    url: str
+    article_key: str | None
+    time_us: int  # capture time, microseconds since 1970 UTC
+    status: int | None
+    mime: str | None
+    record_type: str
+    record_id: str
+    warc_file: str
+    warc_offset: int
+    warc_length: int
+    payload_digest: str | None
+    location: str | None
+    title: str | None
+    # revisits: the record holding the content (all None for a full capture)
+    content_record_id: str | None
+    content_warc_file: str | None
+    content_warc_offset: int | None
+    content_warc_length: int | None
+    content_status: int | None
+    content_mime: str | None
+
+
+# Every capture the warehouse holds, with the record a revisit refers to and the page title.
+# Revisits whose referred record is not in the warehouse cannot be replayed and are left out.
+_CAPTURES_SQL = """
+SELECT c.surt, c.url, c.article_key, epoch_us(c.capture_time), c.status, c.mime, c.record_type,
+       c.record_id, c.warc_file, c.warc_offset, c.warc_length, c.payload_digest,
+       coalesce(c.location, o.location), e.title,
+       o.record_id, o.warc_file, o.warc_offset, o.warc_length, o.status, o.mime
+FROM captures AS c
+-- an equality only, so DuckDB hash-joins (a constant term makes it a nested loop)
+LEFT JOIN captures AS o ON o.record_id = CASE WHEN c.record_type = 'revisit' THEN c.refers_to END
+LEFT JOIN extractions AS e ON e.record_id = coalesce(o.record_id, c.record_id)
+WHERE c.record_type <> 'revisit' OR o.record_id IS NOT NULL
+"""
+
+
+def capture_rows(snapshot: Path) -> Iterator[CaptureRow]:
+    """Every capture of a published snapshot, streamed in batches (a million rows fit no list)."""
+    con = duckdb.connect(str(snapshot), read_only=True)
+    try:
+        cursor = con.execute(_CAPTURES_SQL)
+        while batch := cursor.fetchmany(FETCH_BATCH):
+            yield from (CaptureRow(*row) for row in batch)
+    finally:
+        con.close()
+
+
+class ArticleVersion(NamedTuple):
+    """One distinct version of an article, with the record it was read from."""
+
+    url: str
+    title: str | None
+    published: date | None
+    language: str | None
+    text: str
+    first_seen: datetime
+    last_seen: datetime
+    record_id: str
+    warc_file: str
+    warc_offset: int
+    content_sha256: str
+    payload_digest: str | None
+
+
+def article_versions(data_dir: Path | str, article_key: str) -> list[ArticleVersion]:
+    """Every version of one article (``host/ID``), oldest first."""
+    con = connect(data_dir)
+    try:
+        rows = con.execute(
+            """
+            SELECT a.url, a.title, a.published, a.language, a.text, a.first_seen, a.last_seen,
+                   a.record_id, a.warc_file, a.warc_offset, a.content_sha256, c.payload_digest
+            FROM articles AS a LEFT JOIN captures AS c USING (record_id)
+            WHERE a.article_key = ?
+            ORDER BY a.first_seen, a.content_sha256
+            """,
+            [article_key],
+        ).fetchall()
+    finally:
+        con.close()
+    return [ArticleVersion(*row) for row in rows]
+
+
+class Extracted(NamedTuple):
+    """What extraction read from one record: the claims a briefing is checked against."""
+
+    title: str | None
+    published: date | None
+    text: str
+
+
+def extracted(data_dir: Path | str, record_ids: Sequence[str]) -> dict[str, Extracted]:
+    """record_id -> what extraction read from that record, for those that are pages or PDFs."""
+    if not record_ids:
+        return {}
+    con = connect(data_dir)
+    try:
+        rows = con.execute(
+            "SELECT record_id, title, published, text FROM extractions WHERE record_id IN (SELECT unnest(?))",
+            [sorted(set(record_ids))],
+        ).fetchall()
+    finally:
+        con.close()
+    return {row[0]: Extracted(*row[1:]) for row in rows}
+
+
+def referenced_files(data_dir: Path | str) -> set[str] | None:
+    """The WARC files the warehouse knows (loaded, or holding a capture); None without a warehouse."""
+    if current_snapshot(data_dir) is None:
+        return None
+    con = connect(data_dir)
+    try:
+        rows = con.execute(
+            "SELECT warc_file FROM loaded_files UNION SELECT DISTINCT warc_file FROM captures"
+        ).fetchall()
+    finally:
+        con.close()
+    return {row[0] for row in rows}
+
+
+class CaptureLocation(NamedTuple):
+    record_id: str
+    warc_offset: int
+    payload_digest: str | None
+    url: str
+
+
+def capture_locations(data_dir: Path | str, warc_files: Sequence[str]) -> dict[str, list[CaptureLocation]]:
+    """Where the warehouse says each capture of these files is, by file, in offset order.
+
+    Empty lists for files it holds nothing of; raises WarehouseError without a warehouse.
+    """
+    if current_snapshot(data_dir) is None:
+        raise WarehouseError(f"no warehouse in {data_dir}")
+    by_file: dict[str, list[CaptureLocation]] = {name: [] for name in warc_files}
+    if not warc_files:
+        return by_file
+    con = connect(data_dir)
+    try:
+        rows = con.execute(
+            "SELECT warc_file, record_id, warc_offset, payload_digest, url FROM captures "
+            "WHERE list_contains($names, warc_file) ORDER BY warc_file, warc_offset",
+            {"names": list(warc_files)},
+        ).fetchall()
+    finally:
+        con.close()
+    for warc_file, record_id, offset, digest, url in rows:
+        by_file[warc_file].append(CaptureLocation(record_id, int(offset), digest, url))
+    return by_file
+
+
+class LanguageSummary(NamedTuple):
+    language: str | None
+    articles: int
+    newest: date | None
+    newest_title: str | None
+
+
+def articles_by_language(data_dir: Path | str) -> list[LanguageSummary]:
+    """How many articles each language has, and the newest one's date and title."""
+    con = connect(data_dir)
+    try:
+        rows = con.execute(
+            "SELECT language, count(*), max(published), arg_max(title, published)"
+            " FROM articles_latest GROUP BY language ORDER BY language"
+        ).fetchall()
+    finally:
+        con.close()
+    return [LanguageSummary(*row) for row in rows]
+
+
+def loaded_file_count(data_dir: Path | str) -> int:
+    """How many WARC files the current snapshot has loaded."""
+    con = connect(data_dir)
+    try:
+        row = con.execute("SELECT count(*) FROM loaded_files").fetchone()
+    finally:
+        con.close()
+    return int(row[0]) if row else 0
