@@ -13,12 +13,13 @@ from scoarchive.briefing.model import Briefing, Citation
 from scoarchive.briefing.reader import parse_briefing
 from scoarchive.capture.config import CrawlConfig, CrawlSummary
 from scoarchive.capture.crawler import crawl
+from scoarchive.capture.frontier import latest_captures
 from scoarchive.capture.live import check_live
 from scoarchive.core.profile import Profile, load_profile
+from scoarchive.core.settings import DataDir
 from scoarchive.core.urls import ConnectTo, InvalidURL
 from scoarchive.resolve.model import Resolution
 from scoarchive.resolve.resolver import Resolver
-from scoarchive.upkeep.watch import archived_pages
 from scoarchive.warehouse.lookups import Extracted, extracted
 
 DEFAULT_SERVICE = "http://127.0.0.1:8080"
@@ -193,11 +194,11 @@ def _live_states(
     citations: Sequence[Citation], found: dict[str, Resolution], options: CheckOptions
 ) -> dict[str, str]:
     """alive / changed / moved / gone ... of each cited address now, compared with its capture."""
-    seen = dict(archived_pages(options.data_dir, options.profile, [r.capture.url for r in found.values()]))
+    seen = latest_captures(DataDir(options.data_dir).frontier)
     pages = []
     for citation in citations:
         resolution = found.get(citation.url)
-        prior = seen.get(resolution.capture.url) if resolution else None
+        prior = seen.get(options.profile.canonicalize(resolution.capture.url)) if resolution else None
         pages.append((citation.url, prior))
     report = asyncio.run(
         check_live(pages, connect_to=options.connect_to, timeout=options.timeout, delay=options.delay or 0.0)

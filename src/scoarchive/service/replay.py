@@ -398,7 +398,7 @@ class ArchiveApp:
                 headers={"Link": self.memento_links(str(request.base_url).rstrip("/"), result.capture)},
             )
         try:
-            archived = read_response(self.data.warcs, capture.content)
+            archived = read_response(self.data.warcs, capture.content.warc_file, capture.content.warc_offset)
         except LookupError as exc:
             raise BadRequest(f"the archived record is unavailable: {exc}", 404) from None
         base = str(request.base_url).rstrip("/")

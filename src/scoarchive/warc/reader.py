@@ -16,7 +16,6 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArcWarcRecord
 
 from scoarchive.core.httpmsg import parse_headers
-from scoarchive.resolve.model import StoredRecord
 
 
 def read_record(path: Path, offset: int) -> ArcWarcRecord:
@@ -102,27 +101,27 @@ class ArchivedResponse:
         self._handle.close()
 
 
-def read_response(warcs: Path, record: StoredRecord) -> ArchivedResponse:
-    """Open the response record ``record`` names; LookupError if it is missing or not a response."""
-    path = (warcs / record.warc_file).resolve()
+def read_response(warcs: Path, warc_file: str, warc_offset: int) -> ArchivedResponse:
+    """Open the response record at ``warc_file``@``warc_offset``; LookupError if missing or not a response."""
+    path = (warcs / warc_file).resolve()
     if path.parent != warcs.resolve():
-        raise LookupError(f"WARC file name outside the archive: {record.warc_file!r}")
+        raise LookupError(f"WARC file name outside the archive: {warc_file!r}")
     try:
         handle = open(path, "rb")  # noqa: SIM115 - closed by ArchivedResponse
     except OSError as exc:
-        raise LookupError(f"WARC file unavailable: {record.warc_file}: {exc.strerror}") from None
+        raise LookupError(f"WARC file unavailable: {warc_file}: {exc.strerror}") from None
     try:
-        handle.seek(record.warc_offset)
+        handle.seek(warc_offset)
         warc = next(iter(ArchiveIterator(handle, no_record_parse=True)))
         if warc.rec_type not in ("response", "revisit"):
-            raise LookupError(f"record at {record.warc_file}@{record.warc_offset} is a {warc.rec_type}")
+            raise LookupError(f"record at {warc_file}@{warc_offset} is a {warc.rec_type}")
         stream = warc.raw_stream
         block_length = int(warc.rec_headers.get_header("Content-Length") or 0)
         buffer = b""
         while b"\r\n\r\n" not in buffer:
             chunk = stream.read(STREAM_CHUNK)
             if not chunk or len(buffer) > MAX_HEAD:
-                raise LookupError(f"record at {record.warc_file}@{record.warc_offset} has no HTTP head")
+                raise LookupError(f"record at {warc_file}@{warc_offset} has no HTTP head")
             buffer += chunk
         end = buffer.index(b"\r\n\r\n") + 4
         head = buffer[:end]
@@ -134,4 +133,4 @@ def read_response(warcs: Path, record: StoredRecord) -> ArchivedResponse:
         raise
     except Exception as exc:
         handle.close()
-        raise LookupError(f"record at {record.warc_file}@{record.warc_offset} unreadable: {exc}") from None
+        raise LookupError(f"record at {warc_file}@{warc_offset} unreadable: {exc}") from None
