@@ -31,7 +31,7 @@ import trafilatura
 
 from scoarchive.extract.article import extract
 from scoarchive.replica import ArticleTruth, ReplicaConfig, Site
-from scoarchive.warehouse import CHUNK_JOBS, ExtractionJob, ExtractionPool
+from scoarchive.warehouse.reading import CHUNK_JOBS, ExtractionJob, ExtractionPool
 
 _TOKENS = re.compile(
     r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[^\W\u3040-\u30ff\u3400-\u9fff]+"

@@ -23,7 +23,10 @@ from typing import Any
 import duckdb
 
 from scoarchive.core.settings import DataDir
-from scoarchive.warehouse import CAPTURE_COLUMNS, bulk_insert, connect, migrate, publish
+from scoarchive.warehouse import connect
+from scoarchive.warehouse.loading import bulk_insert
+from scoarchive.warehouse.schema import CAPTURE_COLUMNS, migrate
+from scoarchive.warehouse.snapshots import publish
 
 HOSTS = ("eng.sectsco.org", "rus.sectsco.org", "chn.sectsco.org")
 CHUNK = 100_000

@@ -40,8 +40,9 @@ from scoarchive.core.settings import DataDir
 from scoarchive.core.urls import surt_key
 from scoarchive.resolve.resolver import Resolver
 from scoarchive.service.replay import background_server, create_app
-from scoarchive.warehouse import migrate, publish
 from scoarchive.warehouse.cdxj import export_cdxj
+from scoarchive.warehouse.schema import migrate
+from scoarchive.warehouse.snapshots import publish
 
 OUT = Path(__file__).resolve().parent / "out" / "resolve"
 HOSTS = ("eng.sectsco.org", "rus.sectsco.org", "chn.sectsco.org")

@@ -25,7 +25,7 @@ from scoarchive.capture.crawler import Crawler
 from scoarchive.cli import operations as cli_ops
 from scoarchive.cli.main import app
 from scoarchive.core.profile import ProfileError, load_profile
-from scoarchive.core.settings import DataDirError
+from scoarchive.core.settings import DataDir, DataDirError
 from scoarchive.orchestration import limits, reports, schedule, status
 from scoarchive.orchestration.options import crawl_config, for_language
 from scoarchive.orchestration.retry import CaptureIncomplete, retry_transient
@@ -142,7 +142,8 @@ def test_cli_status(crawled: Path, tmp_path: Path) -> None:
     assert shown["warc_files"] > 0 and len(shown["hosts"]) == 3 and len(shown["crawl_runs"]) == 2
     table = CliRunner().invoke(app, ["status", "--data", str(crawled), "--api", closed_api()])
     assert "newest capture per host" in table.output and "eng.sectsco.org" in table.output
-    empty = CliRunner().invoke(app, ["status", "--data", str(tmp_path / "none"), "--api", closed_api()])
+    DataDir(tmp_path / "new").create()
+    empty = CliRunner().invoke(app, ["status", "--data", str(tmp_path / "new"), "--api", closed_api()])
     assert empty.exit_code == 0 and "No captures yet" in empty.output
 
 
@@ -176,8 +177,10 @@ def test_crawl_report_has_the_counts_failures_and_warc_links(tmp_path: Path) -> 
 
 
 def test_schedule_stop_with_nothing_running(tmp_path: Path) -> None:
+    DataDir(tmp_path).create()
     result = CliRunner().invoke(app, ["schedule", "--stop", "--data", str(tmp_path)])
     assert result.exit_code == 0 and "Nothing was running" in result.output
+    assert not (tmp_path / "prefect").exists()  # asking changed nothing
 
 
 # -- slow: real servers, as an operator runs them (pytest -m slow) --------------------------------

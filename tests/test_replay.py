@@ -27,6 +27,7 @@ from memento_client import MementoClient
 from test_resolve import ALIBABA, ANNIVERSARY, REDIRECT_CHAIN, loaded_archive
 
 from scoarchive.core.httpmsg import parse_headers
+from scoarchive.core.settings import DataDir
 from scoarchive.resolve.model import Capture
 from scoarchive.resolve.resolver import Resolver
 from scoarchive.service.replay import RENAMED, background_server, create_app, rewrite_html
@@ -397,6 +398,7 @@ def test_serve_command(data_dir: Path) -> None:
 
 
 def test_serve_without_a_warehouse_exits_1(tmp_path: Path) -> None:
+    DataDir(tmp_path).create()
     completed = subprocess.run(
         [sys.executable, "-c", SERVE, "serve", "--data", str(tmp_path)], capture_output=True, text=True
     )

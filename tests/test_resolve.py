@@ -25,12 +25,15 @@ from typer.testing import CliRunner
 from scoarchive.cli import citations as cli_resolve  # noqa: F401 - registers `resolve` and `serve` (cli.py will import it)
 from scoarchive.cli.main import app
 from scoarchive.core.profile import load_profile
+from scoarchive.core.settings import DataDir
 from scoarchive.core.urls import InvalidURL, surt_key
 from scoarchive.resolve.resolver import Resolver, resolve
 from scoarchive.resolve.target import target
 from scoarchive.warc.reader import read_record
-from scoarchive.warehouse import WarehouseError, load, migrate, publish
+from scoarchive.warehouse import WarehouseError, load
 from scoarchive.warehouse.cdxj import export_cdxj
+from scoarchive.warehouse.schema import migrate
+from scoarchive.warehouse.snapshots import publish
 
 ANNIVERSARY = "http://eng.sectsco.org/20210615/765514.html"
 ALIBABA = "http://eng.sectsco.org/20210607/765371.html"
@@ -46,6 +49,7 @@ def loaded_archive(archive: ArchiveHistory, factory: pytest.TempPathFactory) -> 
     root = factory.getbasetemp() / "resolve-archive"
     if not (root / "warehouse" / "current").exists():
         shutil.rmtree(root, ignore_errors=True)
+        DataDir(root).create()
         (root / "warcs").mkdir(parents=True)
         for path in sorted((archive.data_dir / "warcs").glob("*.warc.gz")):
             shutil.copy2(path, root / "warcs" / path.name)
@@ -350,6 +354,7 @@ def test_cli_bad_input_exits_2(data_dir: Path, args: list[str]) -> None:
 
 
 def test_cli_without_a_warehouse_exits_1(tmp_path: Path) -> None:
+    DataDir(tmp_path).create()
     result = cli("resolve", ANNIVERSARY, "--data", str(tmp_path))
     assert result.exit_code == 1 and "scoarchive load" in result.stderr
 

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from scoarchive import warehouse
 from scoarchive.cli import operations as cli_ops
 from scoarchive.cli.main import app
+from scoarchive.core.settings import DataDir
 from scoarchive.replica import ReplicaConfig, ReplicaServer, Site
 from scoarchive.upkeep import verify
 
@@ -113,5 +114,6 @@ def test_cli_verify_exits_1_naming_the_damage(archive: Path) -> None:
     result = CliRunner().invoke(app, ["verify", "--data", str(archive)])
     assert result.exit_code == 1
     assert f"{warc_file}@{offset}" in result.output
+    DataDir(archive.parent / "empty").create()
     ok = CliRunner().invoke(app, ["verify", "--data", str(archive.parent / "empty"), "--json"])
     assert ok.exit_code == 0 and '"ok": true' in ok.output

@@ -25,6 +25,7 @@ from typer.testing import CliRunner
 
 from scoarchive.cli import warehouse as cli_warehouse  # noqa: F401 - registers the warehouse commands on the app
 from scoarchive.cli.main import app
+from scoarchive.core.settings import DataDir
 from scoarchive.replica import Site
 from scoarchive.warc.records import HttpExchange
 from scoarchive.warc.writer import WarcWriter
@@ -50,6 +51,7 @@ def run_files(archive) -> list[list[Path]]:
 
 
 def add_files(data_dir: Path, files: list[Path]) -> None:
+    DataDir(data_dir).create()
     (data_dir / "warcs").mkdir(parents=True, exist_ok=True)
     for path in files:
         shutil.copy2(path, data_dir / "warcs" / path.name)
@@ -411,6 +413,9 @@ def test_cli_sql_search_and_export(incremental: tuple[Path, list], tmp_path: Pat
     assert exported is not None and exported[0] > 80
     assert {p.name for p in (tmp_path / "out").iterdir()} >= {"captures.parquet", "article_versions.parquet"}
     result = runner.invoke(app, ["sql", "SELECT 1", "--data", str(tmp_path / "empty")])
-    assert result.exit_code == 1 and "scoarchive load" in result.stderr
+    assert result.exit_code == 2 and "scoarchive init" in result.stderr  # not a data directory
+    DataDir(tmp_path / "empty").create()
+    result = runner.invoke(app, ["sql", "SELECT 1", "--data", str(tmp_path / "empty")])
+    assert result.exit_code == 1 and "scoarchive load" in result.stderr  # a data directory, nothing loaded
     result = runner.invoke(app, ["load", "--data", str(tmp_path / "empty"), "--json"])
     assert result.exit_code == 0 and json.loads(result.stdout)["files_loaded"] == []

@@ -20,7 +20,16 @@ from scoarchive.briefing.bundle import bundle_briefing
 from scoarchive.briefing.check import DEFAULT_SERVICE, BriefingReport, CheckOptions, check_briefing
 from scoarchive.briefing.model import BriefingError
 from scoarchive.briefing.report import render_html, render_markdown
-from scoarchive.cli.common import DataOption, data_dir, err, fail, out, user_errors
+from scoarchive.cli.common import (
+    DataOption,
+    archive_path,
+    err,
+    fail,
+    http_url,
+    out,
+    output_file,
+    user_errors,
+)
 from scoarchive.warc.wacz import BundleError
 
 
@@ -62,13 +71,17 @@ def check_command(
     scoarchive check briefing.docx --capture-missing --annotate briefing.archived.docx --bundle evidence.wacz
     """
     with user_errors():
+        if annotate is not None:
+            output_file(annotate, what="--annotate", not_same_as=briefing)
+        if bundle is not None:
+            output_file(bundle, what="--bundle", not_same_as=briefing)
         options = CheckOptions.from_names(
-            data_dir(data),
+            archive_path(data),
             profile,
             connect_to or [],
             capture_missing=capture_missing,
             live=live,
-            service_url=service,
+            service_url=http_url(service, what="--service"),
             delay=delay,
             timeout=timeout,
         )

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from scoarchive.cli.common import DataOption, data_dir, err, fail, out, user_errors
+from scoarchive.cli.common import DataOption, archive_path, err, fail, out, user_errors
 from scoarchive.core.dates import parse_datetime
 from scoarchive.resolve.model import Resolution
 from scoarchive.resolve.resolver import Resolver
@@ -40,7 +40,7 @@ def resolve_command(
     """
     with user_errors():
         moment = parse_datetime(at) if at is not None else None
-        resolver = Resolver(data_dir(data))
+        resolver = Resolver(archive_path(data))
         try:
             result = resolver.resolve(url, moment)
         except WarehouseError as exc:
@@ -106,7 +106,7 @@ def serve_command(
     from scoarchive.service.replay import create_app
 
     with user_errors():
-        resolver = Resolver(data_dir(data))
+        resolver = Resolver(archive_path(data))
         try:
             resolver.index()  # build the index now, not during the first request
         except WarehouseError as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -14,7 +15,7 @@ from rich.table import Table
 from scoarchive import warehouse
 from scoarchive.capture.config import CrawlBusy, CrawlProgress, CrawlSummary
 from scoarchive.capture.crawler import Crawler
-from scoarchive.cli.common import DataOption, data_dir, err, fail, out, user_errors
+from scoarchive.cli.common import DataOption, data_path, err, fail, out, user_errors
 from scoarchive.orchestration.options import crawl_config
 from scoarchive.warehouse import LoadReport
 
@@ -71,7 +72,7 @@ def crawl_command(
     with user_errors():
         config = crawl_config(
             profile,
-            data_dir(data),
+            data_path(data),
             language=language,
             seeds=seed or [],
             connect_to=connect_to or [],
@@ -136,7 +137,8 @@ def run_crawl(crawler: Crawler, show_progress: bool) -> CrawlSummary:
         return asyncio.run(crawler.run(update))
 
 
-def print_summary(summary: CrawlSummary) -> None:
+def print_summary(summary: CrawlSummary, fault: Callable[[str], str | None] | None = None) -> None:
+    """The run summary; ``fault`` names what a failure is when it is expected (the demo's replica)."""
     title = f"crawl {summary.run_id} ({summary.status}{', resumed' if summary.resumed else ''})"
     table = Table(title=title, show_header=False)
     table.add_column("what", style="bold")
@@ -161,5 +163,6 @@ def print_summary(summary: CrawlSummary) -> None:
         failures.add_column("URL", overflow="fold")
         failures.add_column("reason")
         for url, reason in summary.failed:
-            failures.add_row(url, reason)
+            expected = fault(url) if fault is not None else None
+            failures.add_row(url, reason + (f" (replica fault: {expected})" if expected else ""))
         out.print(failures)

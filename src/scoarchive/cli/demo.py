@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Annotated
 
@@ -9,7 +10,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from scoarchive.cli.common import err, fail, out
+from scoarchive.cli.common import err, fail, out, user_errors
 from scoarchive.cli.crawl import print_summary
 
 
@@ -36,12 +37,18 @@ def sim_command(
 
 def demo_command(
     data: Annotated[
-        Path, typer.Option("--data", help="Fresh data directory for the demo (emptied first).")
+        Path,
+        typer.Option(
+            "--data",
+            help="Demo data directory: new, empty, or an earlier demo's (re-crawled; nothing is deleted).",
+        ),
     ] = Path("scoarchive-demo"),
 ) -> None:
     """Start the replica, crawl it through the real pipeline, and show what was archived."""
-    from scoarchive.orchestration.demo import run_demo
+    from scoarchive.orchestration.demo import prepare, run_demo
 
+    with user_errors():
+        prepare(data)
     err.print(f"Serving the SCO replica on loopback and crawling it into {data}/ ...")
     columns = (TextColumn("crawling"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, disable=not err.is_terminal) as bar:
@@ -50,7 +57,7 @@ def demo_command(
             data,
             progress=lambda state: bar.update(task, completed=state.done, total=state.done + state.remaining),
         )
-    print_summary(result.summary)
+    print_summary(result.summary, fault=result.fault)
     report = result.load
     out.print(
         f"\nArchived into {data}/: {len(result.summary.warc_files)} WARC file(s) (warcs/), "
@@ -63,10 +70,24 @@ def demo_command(
     for language, count, newest, title in result.articles_by_language:
         table.add_row(language or "?", str(count), str(newest), title or "")
     out.print(table)
+    if report.skipped:
+        skipped = Table(title="records the warehouse did not use")
+        for column in ("URL", "reason"):
+            skipped.add_column(column, overflow="fold")
+        for record in report.skipped:
+            fault = result.fault(record.url or "")
+            skipped.add_row(record.url or "", record.reason + (f" (replica fault: {fault})" if fault else ""))
+        out.print(skipped)
+    out.print(
+        "The replica serves deliberate faults (a 500, a gzip bomb, a broken PDF ...) so the demo shows"
+        " how each is handled; failures and skipped records marked 'replica fault' are those."
+    )
+    where = shlex.quote(str(data))
     out.print(
         "Next:\n"
-        f"  scoarchive sql --data {data} "
+        f"  scoarchive sql --data {where} "
         '"SELECT title, published FROM articles_latest ORDER BY published DESC LIMIT 5"\n'
-        f"  scoarchive search --data {data} multilateralism",
+        f"  scoarchive search --data {where} multilateralism\n"
+        f"  scoarchive serve --data {where}",
         soft_wrap=True,
     )

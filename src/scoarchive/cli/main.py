@@ -40,10 +40,12 @@ def main(
 
 
 COMMANDS = (
+    ("init", operations.init_command),
     ("crawl", crawl.crawl_command),
     ("load", warehouse.load_command),
     ("reindex", warehouse.reindex_command),
     ("sql", warehouse.sql_command),
+    ("queries", warehouse.queries_command),
     ("search", warehouse.search_command),
     ("export", warehouse.export_command),
     ("resolve", citations.resolve_command),
@@ -56,8 +58,10 @@ COMMANDS = (
     ("demo", demo.demo_command),
     ("sim", demo.sim_command),
 )
+# `sql "-- Question: ...\nSELECT ..."` (a query file's text) is SQL, not an unknown option.
+SETTINGS = {"sql": {"ignore_unknown_options": True}}
 for name, command in COMMANDS:
-    app.command(name)(command)
+    app.command(name, context_settings=SETTINGS.get(name))(command)
 
 
 def run() -> None:

@@ -8,8 +8,18 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from scoarchive.cli.common import DataOption, JsonOption, data_dir, err, fail, out, user_errors
+from scoarchive.cli.common import (
+    DataOption,
+    JsonOption,
+    archive_path,
+    data_path,
+    err,
+    fail,
+    out,
+    user_errors,
+)
 from scoarchive.core.profile import load_profile
+from scoarchive.core.settings import DataDir
 from scoarchive.core.urls import ConnectTo
 from scoarchive.orchestration import schedule, status
 from scoarchive.orchestration.options import for_language
@@ -36,7 +46,7 @@ def status_command(
 ) -> None:
     """Last runs of each flow, archive size, and the newest capture per host."""
     with user_errors():
-        state = status.status(data_dir(data), api)
+        state = status.status(archive_path(data), api)
     if as_json:
         out.print_json(json.dumps(state.to_dict()))
         return
@@ -105,12 +115,16 @@ def schedule_command(
     The server keeps its SQLite database under DATA/prefect (PREFECT_HOME), telemetry off.
     Run it again after editing the deployments; --stop ends what it started.
     """
-    root = data_dir(data)
-    if stop:
-        stopped = schedule.stop(root)
-        out.print("Stopped " + ", ".join(stopped) if stopped else "Nothing was running.", highlight=False)
-        return
     with user_errors():
+        root = archive_path(data)
+        if stop:
+            stopped = schedule.stop(root)
+            out.print("Stopped " + ", ".join(stopped) if stopped else "Nothing was running.", highlight=False)
+            return
+        try:
+            schedule.deployment_names(prefect_file or schedule.packaged_prefect_file())
+        except OpsError as exc:
+            fail(str(exc))
         try:
             if setup_only:
                 api = status.api_url_for(root)
@@ -131,13 +145,29 @@ def schedule_command(
     out.print(f"Stop with: scoarchive schedule --stop --data {shlex.quote(str(root))}", highlight=False)
 
 
+def init_command(data: DataOption = None) -> None:
+    """Create a data directory (or adopt one made before data directories had a marker).
+
+    Commands other than crawl and demo refuse a path that is not a data directory, so that a
+    mistyped --data is an error, not an empty archive.
+    """
+    with user_errors():
+        data_dir = DataDir(data_path(data))
+        created = data_dir.create()
+    verb = "Created" if created else "Already"
+    where = shlex.quote(str(data_dir.root))
+    out.print(f"{verb} a scoarchive data directory: {data_dir.root}", highlight=False)
+    if created:
+        out.print(f"Next: scoarchive crawl --data {where}", highlight=False)
+
+
 def verify_command(data: DataOption = None, as_json: JsonOption = False) -> None:
     """Fixity: re-read every WARC record, recompute its digests, compare with the warehouse.
 
     Exit status 1 when a record is damaged or mismatched or a referenced file is missing.
     """
     with user_errors():
-        report = verify.verify(data_dir(data))
+        report = verify.verify(archive_path(data))
     if as_json:
         out.print_json(json.dumps(report.to_dict()))
     else:
@@ -172,7 +202,7 @@ def watch_command(
     with user_errors():
         site = for_language(load_profile(profile), language)
         report = watch(
-            data_dir(data),
+            archive_path(data),
             site,
             urls=url,
             language=language,

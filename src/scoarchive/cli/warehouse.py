@@ -15,7 +15,15 @@ import typer
 from rich.table import Table
 
 from scoarchive import warehouse
-from scoarchive.cli.common import DataOption, JsonOption, data_dir, fail, out, user_errors
+from scoarchive.cli.common import (
+    DataOption,
+    JsonOption,
+    archive_path,
+    fail,
+    out,
+    output_directory,
+    user_errors,
+)
 from scoarchive.warehouse.cdxj import export_cdxj
 
 
@@ -109,8 +117,9 @@ def _loading(
 ) -> warehouse.LoadReport:
     """``load`` or ``reindex`` with their failures as one-line errors."""
     with user_errors():
+        root = archive_path(data)
         try:
-            return run(data_dir(data), workers=workers)
+            return run(root, workers=workers)
         except warehouse.WarehouseError as exc:
             fail(str(exc), code=1)
         except (duckdb.Error, OSError) as exc:
@@ -141,36 +150,112 @@ def _read_statements() -> Iterator[str]:
 
 def sql_command(
     query: Annotated[
-        str | None, typer.Argument(help="SQL to run; omit for a prompt (end statements with ;).")
+        str | None,
+        typer.Argument(
+            metavar="[SQL]",
+            help="SQL to run (it may start with a -- comment); omit it for --file, --query or a prompt.",
+        ),
+    ] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option(
+            "--file", "-f", metavar="PATH", help="Run the SQL in this file ('-' for standard input)."
+        ),
+    ] = None,
+    example: Annotated[
+        str | None,
+        typer.Option("--query", metavar="NAME", help="Run a packaged analyst query (`scoarchive queries`)."),
     ] = None,
     data: DataOption = None,
     fmt: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] = OutputFormat.table,
 ) -> None:
-    """Query the warehouse with SQL (read-only), e.g. scoarchive sql "SELECT * FROM crawl_runs"."""
+    """Query the warehouse with SQL (read-only), e.g. scoarchive sql "SELECT * FROM crawl_runs".
+
+    A file or argument may hold several statements; each result is printed. Without SQL, a file
+    or a query name, statements are read from standard input (a prompt on a terminal).
+    """
     with user_errors():
+        given = [name for name, value in (("SQL", query), ("--file", file), ("--query", example)) if value]
+        if len(given) > 1:
+            fail(f"give one of SQL, --file or --query, not {' and '.join(given)}")
+        text = _sql_text(query, file, example)
+        root = archive_path(data)
         try:
-            con = warehouse.connect(data_dir(data))
+            con = warehouse.connect(root)
         except warehouse.WarehouseError as exc:
             fail(str(exc), code=1)
     try:
-        statements = [query] if query is not None else _read_statements()
+        if text is None:
+            _run_prompt(con, fmt)
+            return
+        try:
+            statements = con.extract_statements(text)
+        except duckdb.Error as exc:
+            fail(str(exc).splitlines()[0])
+        if not statements:
+            fail("no SQL statement to run")
         for statement in statements:
-            if not statement.strip().rstrip(";").strip():
-                continue
             try:
                 cursor = con.execute(statement)
                 columns = [d[0] for d in cursor.description or []]
                 rows = cursor.fetchall() if columns else []
             except duckdb.Error as exc:
-                message = str(exc).splitlines()[0]
-                if query is not None:
-                    fail(message)
-                out.print(f"Error: {message}", markup=False, highlight=False)
-                continue
+                fail(str(exc).splitlines()[0])
             if columns:
                 print_rows(columns, rows, fmt)
     finally:
         con.close()
+
+
+def _sql_text(query: str | None, file: Path | None, example: str | None) -> str | None:
+    """The SQL a command line gives, or None for the statement-by-statement prompt."""
+    if query is not None:
+        return query
+    if example is not None:
+        queries = warehouse.example_queries()
+        if example not in queries:
+            raise ValueError(f"no packaged query {example!r} (known: {', '.join(queries)})")
+        return queries[example]
+    if file is None:
+        return None
+    if str(file) == "-":
+        return sys.stdin.read()
+    try:
+        return file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"cannot read {file}: {getattr(exc, 'strerror', None) or exc}") from None
+
+
+def _run_prompt(con: duckdb.DuckDBPyConnection, fmt: OutputFormat) -> None:
+    """Statements from standard input, each run as it ends in ``;``; an error ends only that one."""
+    for statement in _read_statements():
+        if not statement.strip().rstrip(";").strip():
+            continue
+        try:
+            cursor = con.execute(statement)
+            columns = [d[0] for d in cursor.description or []]
+            rows = cursor.fetchall() if columns else []
+        except duckdb.Error as exc:
+            out.print(f"Error: {str(exc).splitlines()[0]}", markup=False, highlight=False)
+            continue
+        if columns:
+            print_rows(columns, rows, fmt)
+
+
+def queries_command(
+    fmt: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] = OutputFormat.table,
+) -> None:
+    """The analyst queries shipped with scoarchive: run one with `scoarchive sql --query NAME`."""
+    rows = [(name, _question(sql)) for name, sql in warehouse.example_queries().items()]
+    print_rows(["name", "question"], rows, fmt, title="packaged queries (scoarchive sql --query NAME)")
+
+
+def _question(sql: str) -> str:
+    """The ``-- Question:`` line every packaged query starts with."""
+    for line in sql.splitlines():
+        if line.startswith("-- Question:"):
+            return line.removeprefix("-- Question:").strip()
+    return ""
 
 
 def search_command(
@@ -182,7 +267,7 @@ def search_command(
     """Full-text search (BM25) over the latest version of every article."""
     with user_errors():
         try:
-            hits = warehouse.search(data_dir(data), words, limit)
+            hits = warehouse.search(archive_path(data), words, limit)
         except warehouse.WarehouseError as exc:
             fail(str(exc), code=1)
         except duckdb.Error as exc:
@@ -217,13 +302,14 @@ def export_command(
             fail(f"unknown export format {target[0]!r} (parquet, csv or cdxj)")
     elif len(target) != 1:
         fail("export takes [FORMAT] DIR")
-    directory = Path(target[-1])
     with user_errors():
+        root = archive_path(data)
+        directory = output_directory(Path(target[-1]), what="export directory")
         try:
             if fmt is ExportFormat.cdxj:
-                written = [export_cdxj(data_dir(data), directory)]
+                written = [export_cdxj(root, directory)]
             else:
-                written = warehouse.export(data_dir(data), directory, fmt.value)
+                written = warehouse.export(root, directory, fmt.value)
         except warehouse.WarehouseError as exc:
             fail(str(exc), code=1)
         except duckdb.Error as exc:

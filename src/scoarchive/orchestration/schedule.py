@@ -144,9 +144,7 @@ class Scheduled:
 
 
 def _run_dir(data_dir: Path | str) -> Path:
-    path = prefect_home(data_dir) / "run"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return prefect_home(data_dir) / "run"
 
 
 def _pid_alive(pid: int) -> bool:
@@ -182,6 +180,7 @@ def _spawn(data_dir: Path | str, role: str, command: list[str], env: dict[str, s
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+    _run_dir(data_dir).mkdir(parents=True, exist_ok=True)
     (_run_dir(data_dir) / f"{role}.pid").write_text(f"{process.pid}\n", encoding="utf-8")
     return process.pid
 

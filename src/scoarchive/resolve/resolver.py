@@ -25,7 +25,8 @@ from scoarchive.resolve.model import (
     as_moment,
 )
 from scoarchive.resolve.target import Target, target
-from scoarchive.warehouse import POINTER, WarehouseError, current_snapshot
+from scoarchive.warehouse import WarehouseError, current_snapshot
+from scoarchive.warehouse.snapshots import POINTER
 
 MAX_HOPS = 10
 

@@ -37,117 +37,38 @@ process pool when ``workers > 1``.
 
 Modules
 -------
-The package is split by job; everything public is re-exported here, so
-``from scoarchive.warehouse import load`` and ``warehouse.load(...)`` are the API.
+One job each; the names most callers need are re-exported here (``from scoarchive.warehouse
+import load``):
 
 - :mod:`.errors`: :class:`WarehouseError` and :class:`WarehouseBusy`.
-- :mod:`.schema`: where the SQL lives, migrations, column types, full-text search setup.
+- :mod:`.schema`: where the SQL lives, migrations, column types, the fts extension.
 - :mod:`.reading`: WARC files into capture rows and extraction jobs; the extraction pool.
-- :mod:`.snapshots`: the writer lock, publishing and pruning snapshots, read-only connections.
 - :mod:`.loading`: :func:`load` and :func:`reindex`: bulk inserts, derived tables, indexes.
-- :mod:`.queries`: :func:`search`, :func:`query`, :func:`example_queries`, :func:`export`.
+- :mod:`.snapshots`: the writer lock, publishing and pruning snapshots, read-only connections.
+- :mod:`.fulltext`: the one tokenisation for indexing and querying; BM25 per language.
+- :mod:`.queries`: what analysts run: :func:`search`, :func:`query`, the shipped queries, exports.
+- :mod:`.lookups`: what the other floors ask (the resolver's captures, article versions, ...).
+- :mod:`.cdxj`: the CDXJ index pywb and other Wayback tools read.
 """
 
-from __future__ import annotations
-
-from scoarchive.warehouse.errors import (
-    WarehouseBusy,
-    WarehouseError,
-)
-from scoarchive.warehouse.loading import (
-    BULK_CHUNK,
-    LoadReport,
-    bulk_insert,
-    load,
-    refresh,
-    reindex,
-)
-from scoarchive.warehouse.queries import (
-    EXPORTS,
-    SearchHit,
-    example_queries,
-    export,
-    query,
-    search,
-)
-from scoarchive.warehouse.reading import (
-    CHUNK_JOBS,
-    MAX_DECODED_HTML,
-    MAX_PDF,
-    MAX_STORED_HTML,
-    ExtractionJob,
-    ExtractionPool,
-    FileBatch,
-    SkippedRecord,
-    read_warc,
-    run_job,
-    run_jobs,
-)
-from scoarchive.warehouse.schema import (
-    CAPTURE_COLUMNS,
-    EXTRACTION_COLUMNS,
-    OUTLINK_COLUMNS,
-    SEARCH_COLUMNS,
-    SKIP_COLUMNS,
-    STEMMERS,
-    fts_extension_path,
-    load_fts,
-    migrate,
-    migrations,
-)
-from scoarchive.warehouse.snapshots import (
-    KEEP_SNAPSHOTS,
-    POINTER,
-    PUBLISHED_DB,
-    WORK_DB,
-    connect,
-    current_snapshot,
-    publish,
-    published_path,
-)
+from scoarchive.warehouse.errors import WarehouseBusy, WarehouseError
+from scoarchive.warehouse.fulltext import SearchHit
+from scoarchive.warehouse.loading import LoadReport, load, reindex
+from scoarchive.warehouse.queries import example_queries, export, query, search
+from scoarchive.warehouse.snapshots import connect, current_snapshot, published_path
 
 __all__ = [
-    "BULK_CHUNK",
-    "CAPTURE_COLUMNS",
-    "CHUNK_JOBS",
-    "EXPORTS",
-    "EXTRACTION_COLUMNS",
-    "KEEP_SNAPSHOTS",
-    "MAX_DECODED_HTML",
-    "MAX_PDF",
-    "MAX_STORED_HTML",
-    "OUTLINK_COLUMNS",
-    "POINTER",
-    "PUBLISHED_DB",
-    "SEARCH_COLUMNS",
-    "SKIP_COLUMNS",
-    "STEMMERS",
-    "WORK_DB",
-    "ExtractionJob",
-    "ExtractionPool",
-    "FileBatch",
     "LoadReport",
     "SearchHit",
-    "SkippedRecord",
     "WarehouseBusy",
     "WarehouseError",
-    "bulk_insert",
     "connect",
     "current_snapshot",
     "example_queries",
     "export",
-    "fts_extension_path",
     "load",
-    "load_fts",
-    "migrate",
-    "migrations",
-    "publish",
     "published_path",
     "query",
-    "read_warc",
-    "refresh",
     "reindex",
-    "run_job",
-    "run_jobs",
     "search",
 ]

@@ -11,10 +11,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -24,16 +24,13 @@ import orjson
 from scoarchive.core.profile import Profile, load_profile
 from scoarchive.core.settings import DataDir
 from scoarchive.warehouse.errors import WarehouseBusy
+from scoarchive.warehouse.fulltext import build_indexes
 from scoarchive.warehouse.reading import ExtractionPool, FileBatch, SkippedRecord, read_warc
 from scoarchive.warehouse.schema import (
     CAPTURE_COLUMNS,
     EXTRACTION_COLUMNS,
     OUTLINK_COLUMNS,
-    SEARCH_COLUMNS,
     SKIP_COLUMNS,
-    STEMMERS,
-    _cjk_bigrams,
-    load_fts,
     migrate,
 )
 from scoarchive.warehouse.snapshots import WORK_DB, _writer_lock, current_snapshot, publish
@@ -158,11 +155,7 @@ def _unique(rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
 
 
 def refresh(con: duckdb.DuckDBPyConnection, tmp: Path) -> None:
-    """Rebuild the derived tables (articles, documents) and one BM25 index per language.
-
-    Each language gets its own table and index so each is stemmed by its own Snowball stemmer;
-    :func:`search` queries them all.
-    """
+    """Rebuild the derived tables (articles, documents) and the full-text indexes (:mod:`.fulltext`)."""
     con.execute("BEGIN")
     try:
         con.execute("DELETE FROM articles")
@@ -173,42 +166,15 @@ def refresh(con: duckdb.DuckDBPyConnection, tmp: Path) -> None:
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    load_fts(con)
-    old = con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'search\\_%' ESCAPE '\\'"
-    ).fetchall()
-    for (table,) in old:
-        with contextlib.suppress(duckdb.Error):
-            con.execute(f"PRAGMA drop_fts_index('{table}')")
-        con.execute(f"DROP TABLE {table}")
     rows = con.execute(
-        "SELECT coalesce(language, 'xx'), article_key, url, title, language, published, text "
-        "FROM articles_latest ORDER BY article_key"
+        "SELECT article_key, url, title, language, published, text FROM articles_latest ORDER BY article_key"
     ).fetchall()
-    by_language: dict[str, list[dict[str, Any]]] = {}
-    for language, key, url, title, lang, published, text in rows:
-        if re.fullmatch(r"[a-z]{2}", language):
-            body = _cjk_bigrams(f"{title or ''}\n{text}")
-            by_language.setdefault(language, []).append(
-                {
-                    "article_key": key,
-                    "url": url,
-                    "title": title,
-                    "language": lang,
-                    "published": published,
-                    "body": body,
-                }
-            )
-    for language, docs in sorted(by_language.items()):
-        table = f"search_{language}"
-        con.execute(f"CREATE TABLE {table} ({', '.join(f'{n} {t}' for n, t in SEARCH_COLUMNS.items())})")
-        bulk_insert(con, table, SEARCH_COLUMNS, docs, tmp, keyed=False)
-        stemmer = STEMMERS.get(language, "none")
-        stopwords = "english" if language == "en" else "none"
-        con.execute(
-            f"PRAGMA create_fts_index('{table}', 'article_key', 'body', stemmer = '{stemmer}', "
-            f"stopwords = '{stopwords}', overwrite = 1)"
-        )
+    columns = ("article_key", "url", "title", "language", "published", "text")
+    build_indexes(
+        con,
+        [dict(zip(columns, row, strict=True)) for row in rows],
+        partial(bulk_insert, tmp=tmp, keyed=False),
+    )
 
 
 def _counts(con: duckdb.DuckDBPyConnection) -> tuple[int, int, int]:

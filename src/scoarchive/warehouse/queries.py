@@ -7,12 +7,12 @@ run while a load is in progress and never sees half of one.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 
-from scoarchive.warehouse.schema import SQL, _cjk_bigrams
+from scoarchive.warehouse import fulltext
+from scoarchive.warehouse.fulltext import Query, SearchHit
+from scoarchive.warehouse.schema import SQL
 from scoarchive.warehouse.snapshots import connect
 
 # Relations `export` writes, each in a deterministic order.
@@ -28,46 +28,17 @@ EXPORTS = {
 }
 
 
-@dataclass(frozen=True)
-class SearchHit:
-    article_key: str
-    url: str
-    title: str | None
-    language: str | None
-    published: date | None
-    score: float
-
-
 def search(data_dir: Path | str, words: str | Sequence[str], limit: int = 20) -> list[SearchHit]:
-    """Articles (latest versions) matching all ``words``, best BM25 score first."""
-    query = words if isinstance(words, str) else " ".join(words)
-    query = _cjk_bigrams(query).strip()
-    if not query:
-        raise ValueError("nothing to search for")
+    """Articles (latest versions) matching all ``words`` (and any quoted phrase), best BM25 first.
+
+    Raises ValueError when there is nothing to search for.
+    """
+    parsed = Query.parse(words)
     con = connect(data_dir)
     try:
-        tables = [
-            r[0]
-            for r in con.execute(
-                "SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'search\\_%' ESCAPE '\\' "
-                "ORDER BY 1"
-            ).fetchall()
-        ]
-        if not tables:
-            return []
-        parts = [
-            f"SELECT article_key, url, title, language, published, "
-            f"fts_main_{table}.match_bm25(article_key, $q, conjunctive := 1) AS score FROM {table}"
-            for table in tables
-        ]
-        sql = (
-            f"SELECT * FROM ({' UNION ALL '.join(parts)}) WHERE score IS NOT NULL "
-            "ORDER BY score DESC, article_key LIMIT $limit"
-        )
-        rows = con.execute(sql, {"q": query, "limit": limit}).fetchall()
+        return fulltext.search(con, parsed, limit)
     finally:
         con.close()
-    return [SearchHit(*row) for row in rows]
 
 
 def query(data_dir: Path | str, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:

@@ -3,15 +3,12 @@
 The schema is numbered SQL migrations in the repository's ``warehouse/migrations/`` directory,
 applied in order and recorded in ``schema_migrations``; analyst queries ship beside them in
 ``warehouse/queries/``. The column types here say how Python rows are typed when bulk-loaded
-into those tables. Full-text search is part of the schema too: the fts extension comes from a
-wheel (no network), and the tokenisation used to index text (:func:`_cjk_bigrams`, stemmers)
-must be the one used to query it, so both the loader and :func:`~scoarchive.warehouse.search`
-take it from here.
+into those tables. The fts extension comes from a wheel (no network); the full-text indexes
+built with it are :mod:`.fulltext`'s.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -22,14 +19,6 @@ from scoarchive.warehouse.errors import WarehouseError
 
 # The repository's top-level warehouse/ folder, installed as this package's `sql` subpackage.
 SQL = resources.files("scoarchive.warehouse.sql")
-# Snowball stemmers of DuckDB's fts extension, by ISO 639-1 code; other languages: none.
-STEMMERS = {
-    "ar": "arabic", "da": "danish", "de": "german", "en": "english", "es": "spanish",
-    "fi": "finnish", "fr": "french", "hu": "hungarian", "it": "italian", "nl": "dutch",
-    "no": "norwegian", "pt": "portuguese", "ro": "romanian", "ru": "russian", "sv": "swedish",
-    "tr": "turkish",
-}  # fmt: skip
-_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 
 CAPTURE_COLUMNS = {
     "record_id": "VARCHAR",
@@ -150,15 +139,3 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
             raise
         applied.append(version)
     return applied
-
-
-def _cjk_bigrams(text: str) -> str:
-    """Chinese has no spaces: index overlapping character bigrams so words match inside runs."""
-
-    def split(match: re.Match[str]) -> str:
-        run = match.group(0)
-        if len(run) == 1:
-            return f" {run} "
-        return " " + " ".join(run[i : i + 2] for i in range(len(run) - 1)) + " "
-
-    return _CJK_RUN.sub(split, text)
