@@ -113,15 +113,38 @@ def test_batches_cover_everything_in_order() -> None:
     assert FixityPlan(["a"], []).batches(4) == [["a"]] and FixityPlan([], []).batches(4) == []
 
 
-def test_newest_capture_per_host_is_the_newest_warc_date_of_that_host(crawled: Path) -> None:
-    expected: dict[str, str] = {}
+def newest_dates(crawled: Path, statuses: range) -> dict[str, str]:
+    """Per host, the newest WARC-Date of a capture whose HTTP status is in ``statuses``."""
+    newest: dict[str, str] = {}
     for path in sorted((crawled / "warcs").glob("*.warc.gz")):
         for _, record in iter_records(path):
-            if record.rec_type in ("response", "revisit") and int(record.http_headers.get_statuscode()) < 400:
+            if (
+                record.rec_type in ("response", "revisit")
+                and int(record.http_headers.get_statuscode()) in statuses
+            ):
                 host = status._host_of(record.rec_headers.get_header("WARC-Target-URI"))
-                date = record.rec_headers.get_header("WARC-Date")
-                expected[host] = max(expected.get(host, ""), date)
-    assert {h.host: h.newest_capture for h in status.newest_captures(crawled)} == expected
+                newest[host] = max(newest.get(host, ""), record.rec_headers.get_header("WARC-Date"))
+    return newest
+
+
+def test_newest_article_and_capture_per_host(crawled: Path, tmp_path: Path) -> None:
+    # before a load: the newest full capture the frontier knows, and no article yet
+    before = {h.host: h for h in status.status(crawled, api_url=closed_api()).hosts}
+    assert {host: h.newest_capture for host, h in before.items()} == newest_dates(crawled, range(200, 201))
+    assert all(h.newest_article is None for h in before.values())
+    # once loaded: every capture below 400 counts, and the newest published article is named
+    copy = tmp_path / "data"
+    shutil.copytree(crawled, copy)
+    warehouse.load(copy)
+    after = {h.host: h for h in status.status(copy, api_url=closed_api()).hosts}
+    assert {host: h.newest_capture for host, h in after.items()} == newest_dates(crawled, range(400))
+    site = Site(SMALL)
+    for host, state in after.items():
+        newest = max(site.articles(host, kind=None), key=lambda article: article.published)
+        assert state.published == newest.published.isoformat()
+        assert state.newest_article in {
+            a.title for a in site.articles(host, kind=None) if a.published == newest.published
+        }
 
 
 def test_status_without_prefect_shows_frontier_runs_size_and_freshness(crawled: Path) -> None:
@@ -141,7 +164,8 @@ def test_cli_status(crawled: Path, tmp_path: Path) -> None:
     shown = json.loads(result.output)
     assert shown["warc_files"] > 0 and len(shown["hosts"]) == 3 and len(shown["crawl_runs"]) == 2
     table = CliRunner().invoke(app, ["status", "--data", str(crawled), "--api", closed_api()])
-    assert "newest capture per host" in table.output and "eng.sectsco.org" in table.output
+    assert "newest per host" in table.output and "eng.sectsco.org" in table.output
+    assert "last crawl runs" in table.output
     DataDir(tmp_path / "new").create()
     empty = CliRunner().invoke(app, ["status", "--data", str(tmp_path / "new"), "--api", closed_api()])
     assert empty.exit_code == 0 and "No captures yet" in empty.output

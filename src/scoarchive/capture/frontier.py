@@ -14,7 +14,7 @@ import json
 import sqlite3
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -308,17 +308,6 @@ class RunRecord:
     summary: dict[str, object]
 
 
-@dataclass(frozen=True)
-class HostRecord:
-    """Where the newest record of one host's latest run was written."""
-
-    host: str
-    url: str
-    warc_file: str
-    warc_offset: int
-    run_id: str
-
-
 @contextmanager
 def _reading(path: Path) -> Iterator[sqlite3.Connection | None]:
     """A read-only connection (None when there is no frontier yet): never blocks a running crawl."""
@@ -365,27 +354,3 @@ def recent_runs(path: Path, limit: int) -> list[RunRecord]:
         RunRecord(run_id, profile, status, started, finished, json.loads(summary) if summary else {})
         for run_id, profile, status, started, finished, summary in rows
     ]
-
-
-def newest_record_per_host(path: Path, host_of: Callable[[str], str | None]) -> list[HostRecord]:
-    """Per host, the newest record (status below 400) of its latest run.
-
-    Within a run, file names and offsets grow as records are written, so the newest record of a
-    host is the largest (file, offset) of its latest run.
-    """
-    with _reading(path) as db:
-        if db is None:
-            return []
-        db.create_function("host_of", 1, host_of, deterministic=True)
-        rows = db.execute(
-            """
-            SELECT host, url, warc_file, warc_offset, run_id FROM (
-                SELECT host_of(q.url) AS host, q.url, q.warc_file, q.warc_offset, q.run_id,
-                       row_number() OVER (PARTITION BY host_of(q.url)
-                           ORDER BY r.started DESC, q.warc_file DESC, q.warc_offset DESC) AS rank
-                FROM queue AS q JOIN runs AS r USING (run_id)
-                WHERE q.warc_file IS NOT NULL AND q.status < 400
-            ) WHERE rank = 1 AND host IS NOT NULL ORDER BY host
-            """
-        ).fetchall()
-    return [HostRecord(*row) for row in rows]

@@ -26,6 +26,7 @@ from scoarchive.cli.common import (
     err,
     fail,
     http_url,
+    on_interrupt,
     out,
     output_file,
     user_errors,
@@ -85,6 +86,10 @@ def check_command(
             delay=delay,
             timeout=timeout,
         )
+    interrupted = "check interrupted: no report or file was written; run it again"
+    if capture_missing:
+        interrupted += " (pages captured so far are kept in WARC files)"
+    with user_errors(), on_interrupt(lambda: interrupted):
         try:
             checked = check_briefing(briefing, options)
         except BriefingError as exc:

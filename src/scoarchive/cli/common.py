@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, NoReturn
 from urllib.parse import urlsplit
 
+import duckdb
 import typer
 from rich.console import Console
 
@@ -39,6 +40,20 @@ def user_errors() -> Iterator[None]:
         yield
     except (CrawlError, ProfileError, DataDirError, ValueError) as exc:
         fail(str(exc))
+
+
+@contextmanager
+def on_interrupt(saved: Callable[[], str]) -> Iterator[None]:
+    """Ctrl-C: one line saying what was saved and how to go on, and exit 130.
+
+    Typer turns KeyboardInterrupt into a silent exit 130; a script needs the status, a person the
+    line. DuckDB raises its own InterruptException when the signal lands inside a query.
+    """
+    try:
+        yield
+    except (KeyboardInterrupt, duckdb.InterruptException):
+        err.print(saved(), markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(130) from None
 
 
 def data_path(option: Path | None) -> Path:

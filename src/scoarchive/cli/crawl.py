@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shlex
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
@@ -15,7 +16,8 @@ from rich.table import Table
 from scoarchive import warehouse
 from scoarchive.capture.config import CrawlBusy, CrawlProgress, CrawlSummary
 from scoarchive.capture.crawler import Crawler
-from scoarchive.cli.common import DataOption, data_path, err, fail, out, user_errors
+from scoarchive.cli.common import DataOption, data_path, err, fail, on_interrupt, out, user_errors
+from scoarchive.core.settings import DataDir
 from scoarchive.orchestration.options import crawl_config
 from scoarchive.warehouse import LoadReport
 
@@ -85,11 +87,15 @@ def crawl_command(
             retries=retries,
         )
         crawler = Crawler(config)
-    try:
-        summary = run_crawl(crawler, show_progress=not as_json)
-    except CrawlBusy as exc:
-        fail(str(exc), code=1)
-    loaded = load_warehouse(config.data_dir, workers) if load and summary.warc_files else None
+    done: list[CrawlProgress] = []
+    with on_interrupt(lambda: _crawl_interrupted(crawler, done, config.data_dir)):
+        try:
+            summary = run_crawl(crawler, show_progress=not as_json, seen=done.append)
+        except CrawlBusy as exc:
+            fail(str(exc), code=1)
+    where = shlex.quote(str(config.data_dir))
+    with on_interrupt(lambda: f"load interrupted: the crawl finished; run `scoarchive load --data {where}`"):
+        loaded = load_warehouse(config.data_dir, workers) if load and summary.warc_files else None
     if as_json:
         out.print_json(json.dumps({**summary.to_dict(), "load": loaded.to_dict() if loaded else None}))
     else:
@@ -113,8 +119,23 @@ def load_warehouse(data: Path, workers: int) -> LoadReport | None:
         return None
 
 
-def run_crawl(crawler: Crawler, show_progress: bool) -> CrawlSummary:
-    """The crawl with a progress bar on stderr (the queue grows as pages are discovered)."""
+def _crawl_interrupted(crawler: Crawler, done: list[CrawlProgress], data: Path) -> str:
+    """What an interrupted crawl saved: every record written is in a closed WARC file."""
+    run_id = getattr(crawler, "run_id", None)
+    files = DataDir(data).warc_files(f"scoarchive-{run_id}-*.warc.gz") if run_id else []
+    pages = done[-1].done if done else 0
+    where = shlex.quote(str(data))
+    return (
+        f"crawl interrupted: {pages} page(s) saved in {len(files)} closed WARC file(s); "
+        f"the same command resumes; run `scoarchive load --data {where}` to index them"
+    )
+
+
+def run_crawl(
+    crawler: Crawler, show_progress: bool, seen: Callable[[CrawlProgress], None] | None = None
+) -> CrawlSummary:
+    """The crawl with a progress bar on stderr (the queue grows as pages are discovered);
+    ``seen`` gets every progress report too."""
     columns = (
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
@@ -133,6 +154,8 @@ def run_crawl(crawler: Crawler, show_progress: bool) -> CrawlSummary:
                 failed=state.failed,
                 mb=state.bytes_written / 1e6,
             )
+            if seen is not None:
+                seen(state)
 
         return asyncio.run(crawler.run(update))
 

@@ -10,7 +10,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from scoarchive.cli.common import err, fail, out, user_errors
+from scoarchive.cli.common import err, fail, on_interrupt, out, user_errors
 from scoarchive.cli.crawl import print_summary
 
 
@@ -51,7 +51,8 @@ def demo_command(
         prepare(data)
     err.print(f"Serving the SCO replica on loopback and crawling it into {data}/ ...")
     columns = (TextColumn("crawling"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=err, disable=not err.is_terminal) as bar:
+    again = f"demo interrupted: run it again (it re-crawls into {data}/, deleting nothing)"
+    with on_interrupt(lambda: again), Progress(*columns, console=err, disable=not err.is_terminal) as bar:
         task = bar.add_task("crawl", total=None)
         result = run_demo(
             data,

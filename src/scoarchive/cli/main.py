@@ -8,14 +8,13 @@ the only one that knows them all, so no command module imports another's app (no
 from __future__ import annotations
 
 import logging
-import sys
 from typing import Annotated
 
 import typer
 
 from scoarchive import __version__
 from scoarchive.cli import check, citations, crawl, demo, operations, warehouse
-from scoarchive.cli.common import err, out
+from scoarchive.cli.common import out
 
 app = typer.Typer(
     help="Preserve the SCO's news pages as WARC, query them with SQL, resolve citations to archived copies.",
@@ -65,9 +64,5 @@ for name, command in COMMANDS:
 
 
 def run() -> None:
-    """Entry point that never lets a traceback reach the user for input errors."""
-    try:
-        app()
-    except KeyboardInterrupt:
-        err.print("interrupted; run the same command again to resume")
-        sys.exit(130)
+    """The ``scoarchive`` entry point (a Ctrl-C exits 130: each long command says what it saved)."""
+    app()

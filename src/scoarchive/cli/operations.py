@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from scoarchive.capture.live import Live
 from scoarchive.cli.common import (
     DataOption,
     JsonOption,
@@ -15,6 +16,7 @@ from scoarchive.cli.common import (
     data_path,
     err,
     fail,
+    on_interrupt,
     out,
     user_errors,
 )
@@ -44,7 +46,7 @@ def status_command(
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Last runs of each flow, archive size, and the newest capture per host."""
+    """The archive at a glance: size, the newest article and capture per host, the last runs."""
     with user_errors():
         state = status.status(archive_path(data), api)
     if as_json:
@@ -56,11 +58,13 @@ def status_command(
         f" ({state.open_files} being written; {loaded})",
         highlight=False,
     )
-    hosts = Table(title="newest capture per host")
-    for name in ("host", "newest capture (UTC)", "URL"):
+    hosts = Table(title="newest per host")
+    for name in ("host", "newest article (published)", "newest capture (UTC)"):
         hosts.add_column(name, overflow="fold")
     for host in state.hosts:
-        hosts.add_row(host.host, host.newest_capture, host.url)
+        article = f"{host.published} {host.newest_article}\n{host.article_url}" if host.article_url else "-"
+        capture = f"{(host.newest_capture or '')[:19]}\n{host.capture_url or ''}"
+        hosts.add_row(host.host, article, capture)
     out.print(hosts if state.hosts else "No captures yet.")
     if state.prefect_api:
         runs = Table(title=f"last flow runs ({state.prefect_api})")
@@ -72,9 +76,9 @@ def status_command(
                 run.flow, run.deployment or "", run.name, run.state, started, f"{run.seconds or 0:.0f}"
             )
         out.print(runs if state.flow_runs else "Prefect answers, but no flow has run yet.")
-        return
-    err.print("Prefect is not reachable: showing crawl runs from the frontier.", highlight=False)
-    crawls = Table(title="last crawl runs (frontier)")
+    else:
+        err.print("Prefect is not reachable: no flow runs to show.", highlight=False)
+    crawls = Table(title="last crawl runs")
     for name in ("run", "profile", "status", "started", "fetched", "new", "failed"):
         crawls.add_column(name, overflow="fold")
     for crawl in state.crawl_runs:
@@ -167,7 +171,9 @@ def verify_command(data: DataOption = None, as_json: JsonOption = False) -> None
     Exit status 1 when a record is damaged or mismatched or a referenced file is missing.
     """
     with user_errors():
-        report = verify.verify(archive_path(data))
+        root = archive_path(data)
+    with on_interrupt(lambda: "verify interrupted: it only reads, nothing was changed; run it again"):
+        report = verify.verify(root)
     if as_json:
         out.print_json(json.dumps(report.to_dict()))
     else:
@@ -197,9 +203,11 @@ def watch_command(
 ) -> None:
     """Link rot and drift: are archived articles still live (alive, moved, gone, changed)?
 
-    Only checks; the scheduled watch flow also captures changed pages again.
+    Only checks; the scheduled watch flow also captures changed pages again. Exit status 1 when
+    any page is no longer as archived (moved, gone, changed, unarchived, or unreachable).
     """
-    with user_errors():
+    interrupted = "watch interrupted: it only checks, nothing was archived; run it again"
+    with user_errors(), on_interrupt(lambda: interrupted):
         site = for_language(load_profile(profile), language)
         report = watch(
             archive_path(data),
@@ -215,3 +223,5 @@ def watch_command(
         out.print_json(json.dumps(report.to_dict()))
     else:
         out.print(report.to_markdown(), markup=False, highlight=False)
+    if any(check.state is not Live.ALIVE for check in report.checks):
+        raise typer.Exit(1)

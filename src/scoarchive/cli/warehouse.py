@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shlex
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
@@ -20,6 +21,7 @@ from scoarchive.cli.common import (
     JsonOption,
     archive_path,
     fail,
+    on_interrupt,
     out,
     output_directory,
     user_errors,
@@ -118,6 +120,13 @@ def _loading(
     """``load`` or ``reindex`` with their failures as one-line errors."""
     with user_errors():
         root = archive_path(data)
+    where = shlex.quote(str(root))
+    after = {
+        "load": f"the files loaded so far are kept; `scoarchive load --data {where}` goes on",
+        "reindex": f"run `scoarchive reindex --data {where}` again to rebuild from the WARC files",
+    }[verb]
+    message = f"{verb} interrupted: nothing new was published (readers keep the current snapshot); {after}"
+    with user_errors(), on_interrupt(lambda: message):
         try:
             return run(root, workers=workers)
         except warehouse.WarehouseError as exc:

@@ -20,11 +20,10 @@ from typing import Any
 import httpx
 
 from scoarchive import warehouse
-from scoarchive.capture.frontier import newest_record_per_host, recent_runs
+from scoarchive.capture.frontier import latest_captures, recent_runs
 from scoarchive.core.settings import DataDir
 from scoarchive.core.urls import InvalidURL, split_http_url
-from scoarchive.warc.reader import read_record
-from scoarchive.warehouse.lookups import loaded_file_count
+from scoarchive.warehouse.lookups import loaded_file_count, newest_per_host
 
 FLOW_NAMES = ("crawl", "load", "verify", "watch")
 
@@ -56,10 +55,14 @@ class CrawlRunInfo:
 
 @dataclass
 class HostFreshness:
+    """How fresh one host's archive is. The article is known once the warehouse is loaded."""
+
     host: str
-    newest_capture: str  # WARC-Date of the newest successful capture
-    url: str
-    run_id: str
+    newest_capture: str | None  # UTC ISO time of the newest capture answered below 400
+    capture_url: str | None
+    newest_article: str | None  # title of the most recently published archived article
+    published: str | None
+    article_url: str | None
 
 
 @dataclass
@@ -101,8 +104,8 @@ def api_healthy(api_url: str, timeout: float = 2.0) -> bool:
 
 
 def status(data_dir: Path | str, api_url: str | None = None, runs_per_flow: int = 3) -> ArchiveStatus:
-    """The archive at a glance: last runs, size, newest capture per host. Never fails on a
-    missing piece (no Prefect, no warehouse yet): it reports what it can see."""
+    """The archive at a glance: last runs, size, newest article and capture per host. Never fails
+    on a missing piece (no Prefect, no warehouse yet): it reports what it can see."""
     data = DataDir(data_dir)
     closed = data.warc_files()
     loaded, snapshot = _warehouse_state(data.root)
@@ -113,15 +116,14 @@ def status(data_dir: Path | str, api_url: str | None = None, runs_per_flow: int 
         open_files=len(data.warc_files("*.warc.gz.open")),
         loaded_files=loaded,
         snapshot=snapshot,
-        hosts=newest_captures(data.root),
+        hosts=freshness(data.root, snapshot is not None),
         prefect_api=None,
+        crawl_runs=frontier_runs(data.root, runs_per_flow * len(FLOW_NAMES)),
     )
     api = api_url_for(data.root, api_url)
     if api and api_healthy(api):
         result.prefect_api = api
         result.flow_runs = prefect_flow_runs(api, runs_per_flow)
-    else:
-        result.crawl_runs = frontier_runs(data.root, runs_per_flow * len(FLOW_NAMES))
     return result
 
 
@@ -144,24 +146,34 @@ def _host_of(url: str) -> str | None:
         return None
 
 
-def newest_captures(data_dir: Path | str) -> list[HostFreshness]:
-    """Per host, the WARC-Date of the newest capture that got an answer below 400.
+def _iso(moment: datetime | None) -> str | None:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if moment is not None else None
 
-    The frontier knows, for every run, where each URL's record was written; within a run,
-    file names and offsets grow as records are written, so the newest record of a host is the
-    largest (file, offset) of its latest run. One seek per host reads the exact date.
-    """
-    data = DataDir(data_dir)
-    found = []
-    for record in newest_record_per_host(data.frontier, _host_of):
+
+def freshness(data_dir: Path | str, loaded: bool) -> list[HostFreshness]:
+    """Per host, the newest article and capture: from the warehouse once one is loaded (exact),
+    else the newest full capture the crawl frontier recorded (no article yet)."""
+    if loaded:
         try:
-            date = read_record(data.warcs / record.warc_file, record.warc_offset).rec_headers.get_header(
-                "WARC-Date"
-            )
-        except (OSError, ValueError, StopIteration) as exc:
-            date = f"unreadable ({type(exc).__name__})"
-        found.append(HostFreshness(record.host, date, record.url, record.run_id))
-    return found
+            return [
+                HostFreshness(
+                    row.host,
+                    _iso(row.capture_time),
+                    row.capture_url,
+                    row.article_title,
+                    row.article_published.isoformat() if row.article_published else None,
+                    row.article_url,
+                )
+                for row in newest_per_host(data_dir)
+            ]
+        except Exception as exc:  # a damaged snapshot must not hide the rest of the status
+            log.warning("cannot read the warehouse: %s", exc)
+    newest: dict[str, tuple[str, str]] = {}
+    for seen in latest_captures(DataDir(data_dir).frontier).values():
+        host = _host_of(seen.url)
+        if host and (host not in newest or seen.date > newest[host][0]):
+            newest[host] = (seen.date, seen.url)
+    return [HostFreshness(host, date, url, None, None, None) for host, (date, url) in sorted(newest.items())]
 
 
 def frontier_runs(data_dir: Path | str, limit: int = 10) -> list[CrawlRunInfo]:

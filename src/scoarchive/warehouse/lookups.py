@@ -205,3 +205,42 @@ def loaded_file_count(data_dir: Path | str) -> int:
     finally:
         con.close()
     return int(row[0]) if row else 0
+
+
+class HostNewest(NamedTuple):
+    """How fresh the archive of one host is: its newest capture and its newest article."""
+
+    host: str
+    capture_time: datetime | None  # UTC, the newest capture answered below 400
+    capture_url: str | None
+    article_title: str | None
+    article_published: date | None  # the newest publication date of an archived article
+    article_url: str | None
+
+
+def newest_per_host(data_dir: Path | str) -> list[HostNewest]:
+    """Per host, the newest successful capture and the most recently published archived article."""
+    con = connect(data_dir)
+    try:
+        rows = con.execute(
+            """
+            WITH caps AS (
+                SELECT lower(regexp_extract(url, '^[A-Za-z]+://([^/:?#]+)', 1)) AS host, url, capture_time
+                FROM captures
+                WHERE status < 400 AND record_type IN ('response', 'revisit', 'resource')
+                QUALIFY row_number() OVER (PARTITION BY host ORDER BY capture_time DESC, record_id) = 1
+            ), arts AS (
+                SELECT split_part(article_key, '/', 1) AS host, title, published, url
+                FROM articles_latest
+                WHERE published IS NOT NULL
+                QUALIFY row_number() OVER (PARTITION BY host ORDER BY published DESC, article_key DESC) = 1
+            )
+            SELECT host, c.capture_time, c.url, a.title, a.published, a.url
+            FROM caps AS c FULL JOIN arts AS a USING (host)
+            WHERE host <> ''
+            ORDER BY host
+            """
+        ).fetchall()
+    finally:
+        con.close()
+    return [HostNewest(*row) for row in rows]
