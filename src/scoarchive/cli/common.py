@@ -23,7 +23,9 @@ err = Console(stderr=True)
 
 DataOption = Annotated[
     Path | None,
-    typer.Option("--data", help="Data directory [default: $SCOARCHIVE_HOME or ./scoarchive-data]."),
+    typer.Option(
+        "--data", metavar="DIR", help="Data directory [default: $SCOARCHIVE_HOME or ./scoarchive-data]."
+    ),
 ]
 
 
