@@ -78,7 +78,9 @@ def test_addresses_outside_the_public_internet_are_forbidden(address: str, kind:
 
 def test_scope_is_host_and_default_port() -> None:
     assert SCO.in_scope("http://eng.sectsco.org/") and SCO.in_scope("https://eng.sectsco.org:443/")
-    assert not SCO.in_scope("http://eng.sectsco.org:8080/") and not SCO.in_scope("https://eng.sectsco.org:80/")
+    assert not SCO.in_scope("http://eng.sectsco.org:8080/") and not SCO.in_scope(
+        "https://eng.sectsco.org:80/"
+    )
 
 
 def test_a_profile_host_resolving_to_loopback_is_not_dialled() -> None:
@@ -117,7 +119,11 @@ def test_crawl_never_follows_a_link_or_redirect_off_scope(tmp_path: Path) -> Non
         config = CrawlConfig(
             profile=SCO,
             data_dir=tmp_path,
-            seeds=["http://eng.sectsco.org/", "http://eng.sectsco.org/redirect/1", "http://eng.sectsco.org/redirect/2"],
+            seeds=[
+                "http://eng.sectsco.org/",
+                "http://eng.sectsco.org/redirect/1",
+                "http://eng.sectsco.org/redirect/2",
+            ],
             connect_to=[ConnectTo.parse(catch_all(server))],
             delay=0.0,
             retries=0,
@@ -157,7 +163,9 @@ def test_watch_fetches_nothing_off_scope(tmp_path: Path) -> None:
     with HostileServer({"/robots.txt": ROBOTS}) as server:
         targets = off_scope(server.port)
         urls = [arg for url in [ARTICLE, *targets] for arg in ("--url", url)]
-        completed = run_cli("watch", "--data", str(tmp_path), *urls, "--connect-to", catch_all(server), "--json")
+        completed = run_cli(
+            "watch", "--data", str(tmp_path), *urls, "--connect-to", catch_all(server), "--json"
+        )
         assert completed.returncode == 2 and "outside profile" in completed.stderr, completed.stderr
         assert "Traceback" not in completed.stderr and server.seen.connections == 0
         pages = [(url, None) for url in [*targets, ARTICLE]]

@@ -42,7 +42,9 @@ CASES: dict[str, tuple[bytes, str, bool, bytes | None]] = {
         None,
     ),
     "/too-many-headers": (
-        b"HTTP/1.1 200 OK\r\n" + b"".join(b"X-%d: v\r\n" % n for n in range(1000)) + b"Content-Length: 0\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\n"
+        + b"".join(b"X-%d: v\r\n" % n for n in range(1000))
+        + b"Content-Length: 0\r\n\r\n",
         "1001 header fields (at most 100)",
         False,
         None,
@@ -72,12 +74,18 @@ CASES: dict[str, tuple[bytes, str, bool, bytes | None]] = {
         b"hello",
     ),
     "/bad-gzip": (
-        b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Encoding: gzip\r\nContent-Length: 9\r\n\r\nnot gzip!",
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Encoding: gzip\r\n"
+        b"Content-Length: 9\r\n\r\nnot gzip!",
         "cannot decode the page: corrupt gzip body",
         False,
         b"not gzip!",
     ),
-    "/empty-reply": (b"", "no response: the server closed the connection before a complete response head", True, None),
+    "/empty-reply": (
+        b"",
+        "no response: the server closed the connection before a complete response head",
+        True,
+        None,
+    ),
     "/closed-inside-head": (b"HTTP/1.1 200 OK\r\nContent-Ty", "before a complete response head", True, None),
 }
 
@@ -137,7 +145,9 @@ def test_the_crawl_carries_on_after_a_malformed_response(tmp_path: Path) -> None
         summary = hostile_crawl(
             server, tmp_path, [f"http://eng.sectsco.org{p}" for p in ("/a", "/b", "/c")], follow_links=False
         )
-    assert summary.new == 3 and [url for url, _ in summary.failed] == ["http://eng.sectsco.org/b"]  # +robots.txt
+    assert summary.new == 3 and [url for url, _ in summary.failed] == [
+        "http://eng.sectsco.org/b"
+    ]  # +robots.txt
 
 
 def broken_robots_run(tmp_path: Path, reply: bytes) -> tuple[int, str]:
@@ -198,8 +208,9 @@ def test_a_good_robots_txt_on_one_host_is_enough(tmp_path: Path) -> None:
 def test_gzip_page_is_stored_as_sent(tmp_path: Path) -> None:
     """The control case: a good gzip page is a capture, not a failure."""
     body = gzip.compress(PAGE)
-    reply = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n" % (
-        len(body)
+    reply = (
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n"
+        % (len(body))
     )
     with HostileServer({"/robots.txt": ROBOTS, "/gz": reply + body}) as server:
         summary = hostile_crawl(server, tmp_path, ["http://eng.sectsco.org/gz"], follow_links=False)
