@@ -217,3 +217,18 @@ def test_gzip_page_is_stored_as_sent(tmp_path: Path) -> None:
     assert summary.new == 2 and summary.failed == []  # the page and robots.txt
     [(_, payload)] = stored(tmp_path, "http://eng.sectsco.org/gz")
     assert payload == body
+
+
+def test_a_run_resumes_past_a_damaged_record_in_its_own_files(tmp_path: Path) -> None:
+    good = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok"
+    seeds = [f"http://eng.sectsco.org/p{n}" for n in range(6)]
+    with HostileServer({"/robots.txt": ROBOTS, **{f"/p{n}": good for n in range(6)}}) as server:
+        stopped = hostile_crawl(server, tmp_path, seeds, follow_links=False, max_pages=4)
+        [path] = DataDir(tmp_path).warc_files()
+        offsets = [offset for offset, record in iter_records(path) if record.rec_type == "response"]
+        data = bytearray(path.read_bytes())
+        data[offsets[2] + 30] ^= 0xFF  # inside the third response's gzip member
+        path.write_bytes(bytes(data))
+        resumed = hostile_crawl(server, tmp_path, seeds, follow_links=False)
+    assert stopped.status == "stopped" and resumed.resumed and resumed.status == "finished"
+    assert resumed.failed == []

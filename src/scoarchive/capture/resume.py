@@ -21,7 +21,7 @@ from scoarchive.capture.store import Recorder, result_of, seen_of
 from scoarchive.core.httpmsg import header_value
 from scoarchive.core.profile import Profile
 from scoarchive.core.settings import DataDir
-from scoarchive.warc.reader import iter_records
+from scoarchive.warc.reader import Damage, scan_records
 from scoarchive.warc.records import RecordRef
 from scoarchive.warc.recovery import recover_open_file
 
@@ -36,7 +36,11 @@ def resume_run(data: DataDir, recorder: Recorder, profile: Profile) -> None:
         log.info("recovered %s", recovered.name)
     frontier = recorder.frontier
     for path in data.warc_files(prefix + "*.warc.gz"):
-        for offset, record in iter_records(path):
+        for item in scan_records(path):
+            if isinstance(item, Damage):  # the records around it still count; verify reports it
+                log.warning("%s@%d damaged: %s", path.name, item.offset, item.reason)
+                continue
+            offset, record = item
             if record.rec_type not in ("response", "revisit"):
                 continue
             url = record.rec_headers.get_header("WARC-Target-URI")
