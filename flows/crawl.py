@@ -19,7 +19,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from scoarchive.capture.config import CrawlConfig, CrawlSummary
+from scoarchive.capture.config import CrawlConfig, CrawlSummary, crawl_default
 from scoarchive.capture.crawler import Crawler
 from scoarchive.core.settings import Settings
 from scoarchive.orchestration import limits, reports
@@ -69,20 +69,21 @@ def crawl_flow(
     seed: list[str] | None = None,
     data: str | None = None,
     connect_to: list[str] | None = None,
-    max_pages: int | None = None,
-    concurrency: int = 8,
-    host_concurrency: int | None = None,
-    delay: float | None = None,
-    timeout: float = 30.0,
-    max_bytes: int = 100 * 2**20,
-    retries: int = 3,
+    max_pages: int | None = crawl_default("max_pages"),
+    concurrency: int = crawl_default("concurrency"),
+    host_concurrency: int | None = crawl_default("host_concurrency"),
+    delay: float | None = crawl_default("delay"),
+    timeout: float = crawl_default("timeout"),
+    max_bytes: int = crawl_default("max_bytes"),
+    retries: int = crawl_default("retries"),
     load: bool = True,
     workers: int = 1,
 ) -> dict[str, Any]:
     """Crawl a profile (or one language of it) into WARC files, then load the warehouse.
 
-    Parameters mirror ``scoarchive crawl``; ``language`` narrows the profile to that language's
-    hosts; ``load=False`` leaves loading to the load deployment (capture-only workers).
+    Parameters mirror ``scoarchive crawl`` (CrawlConfig's fields and defaults); ``language``
+    narrows the profile to that language's hosts; ``load=False`` leaves loading to the load
+    deployment (capture-only workers).
     """
     started = time.monotonic()
     key = reports.artifact_key("crawl", profile, language)

@@ -13,8 +13,8 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from scoarchive.capture.config import CrawlConfig, CrawlSummary
-from scoarchive.capture.live import WatchReport
+from scoarchive.capture.config import CrawlConfig, CrawlSummary, crawl_default
+from scoarchive.capture.live import LIVE_RETRIES, WatchReport
 from scoarchive.orchestration import limits, reports
 from scoarchive.orchestration.options import crawl_config
 from scoarchive.orchestration.retry import check_reached, check_watched
@@ -59,10 +59,10 @@ def watch_flow(
     url: list[str] | None = None,
     data: str | None = None,
     connect_to: list[str] | None = None,
-    host_concurrency: int | None = None,
-    delay: float | None = None,
-    timeout: float = 30.0,
-    retries: int = 2,
+    host_concurrency: int | None = crawl_default("host_concurrency"),
+    delay: float | None = crawl_default("delay"),
+    timeout: float = crawl_default("timeout"),
+    retries: int = LIVE_RETRIES,
     recapture_changed: bool = True,
     load: bool = True,
     workers: int = 1,

@@ -100,3 +100,48 @@ def test_unknown_and_invalid_profiles(tmp_path) -> None:  # type: ignore[no-unty
     )
     with pytest.raises(ProfileError, match=r"bad\.toml.*invalid regular expression"):
         load_profile(str(bad))
+
+
+_URL_CHARS = st.characters(codec="utf-8", exclude_categories=("Cs",))
+_URLS = st.one_of(
+    st.text(_URL_CHARS, max_size=80),
+    st.builds(
+        lambda scheme, host, port, path, query, fragment: f"{scheme}://{host}{port}{path}{query}{fragment}",
+        st.sampled_from(["http", "https", "HTTP", "ftp", ""]),
+        st.one_of(
+            st.sampled_from(["eng.sectsco.org", "Eng.SectSCO.org.", "[::1]", "127.0.0.1", "xn--80a"]),
+            st.text(_URL_CHARS, max_size=20),
+        ),
+        st.one_of(
+            st.just(""),
+            st.integers(-5, 70000).map(lambda n: f":{n}"),
+            st.text(max_size=5).map(lambda t: f":{t}"),
+        ),
+        st.text(_URL_CHARS, max_size=30).map(lambda t: "/" + t),
+        st.one_of(st.just(""), st.text(_URL_CHARS, max_size=30).map(lambda t: "?" + t)),
+        st.one_of(st.just(""), st.text(_URL_CHARS, max_size=10).map(lambda t: "#" + t)),
+    ),
+)
+
+
+@given(_URLS)
+def test_canonicalize_never_raises_but_invalid_url_and_is_idempotent(url: str) -> None:
+    try:
+        once = SCO.canonicalize(url)
+    except InvalidURL:
+        return
+    assert SCO.canonicalize(once) == once
+    assert "#" not in once
+
+
+@given(_URLS)
+def test_surt_of_a_canonical_url_is_stable(url: str) -> None:
+    try:
+        once = SCO.canonicalize(url)
+    except InvalidURL:
+        return
+    try:
+        key = surt_key(once)
+    except InvalidURL:
+        return  # the surt library reads no IPv6 literal; InvalidURL is the one error allowed
+    assert key == surt_key(SCO.canonicalize(once)) and ")" in key

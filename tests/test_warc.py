@@ -5,6 +5,8 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import os
+import random
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,7 +16,7 @@ from hypothesis import strategies as st
 from tools import warcio_check
 from warc_rules import violations
 
-from scoarchive.warc.reader import iter_records, read_payload
+from scoarchive.warc.reader import Damage, iter_records, read_payload, read_record, scan_records
 from scoarchive.warc.records import (
     PROFILE_IDENTICAL,
     PROFILE_NOT_MODIFIED,
@@ -115,3 +117,91 @@ def test_recovery_keeps_every_complete_record(tmp_path_factory: pytest.TempPathF
     ]
     assert len(urls) == len(complete)
     assert violations(recovered) == []
+
+
+def open_files() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_read_record_closes_its_file(tmp_path: Path) -> None:
+    with writer(tmp_path) as w:
+        ref = w.write_response(exchange("http://eng.sectsco.org/", b"<html>page</html>"))
+    [path] = w.closed_files
+    before = open_files()
+    records = [read_record(path, ref.offset) for _ in range(50)]
+    assert open_files() == before
+    assert all(r.raw_stream.read() == b"<html>page</html>" for r in records)  # still readable
+    assert read_record(path, ref.offset).content_stream().read() == b"<html>page</html>"
+
+
+def archive_of(directory: Path, count: int) -> tuple[Path, list[int]]:
+    """A closed WARC file of ``count`` responses, and the offset of each record in it."""
+    with writer(directory) as w:
+        offsets = [
+            w.write_response(exchange(f"http://eng.sectsco.org/{n}", bytes([n]) * 2000)).offset
+            for n in range(count)
+        ]
+    return w.closed_files[0], offsets
+
+
+def test_scan_records_reads_past_damage(tmp_path: Path) -> None:
+    path, offsets = archive_of(tmp_path, 6)
+    data = bytearray(path.read_bytes())
+    middle = offsets[2] + 40  # inside the third response's gzip member
+    data[middle] ^= 0xFF
+    path.write_bytes(bytes(data))
+    found = list(scan_records(path))
+    damage = [item for item in found if isinstance(item, Damage)]
+    responses = [
+        offset
+        for item in found
+        if not isinstance(item, Damage)
+        for offset, record in [item]
+        if record.rec_type == "response"
+    ]
+    assert len(damage) == 1 and damage[0].offset == offsets[2] and "\n" not in damage[0].reason
+    assert set(offsets) - set(responses) == {offsets[2]}  # every intact record after it is read
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    cuts=st.lists(st.tuples(st.floats(0, 1), st.integers(0, 255)), min_size=1, max_size=6),
+    truncate=st.one_of(st.none(), st.floats(0, 1)),
+    garbage=st.binary(max_size=200),
+)
+def test_scan_records_never_raises_on_a_damaged_file(
+    tmp_path_factory: pytest.TempPathFactory,
+    cuts: list[tuple[float, int]],
+    truncate: float | None,
+    garbage: bytes,
+) -> None:
+    """Flipped bytes, a cut, garbage appended: every item is a record or a Damage with its offset."""
+    directory = tmp_path_factory.mktemp("damaged")
+    path, _offsets = archive_of(directory, 4)
+    data = bytearray(path.read_bytes())
+    for where, value in cuts:
+        data[min(int(where * len(data)), len(data) - 1)] = value
+    if truncate is not None:
+        del data[int(truncate * len(data)) :]
+    data += garbage
+    path.write_bytes(bytes(data))
+    last = -1
+    for item in scan_records(path):
+        if isinstance(item, Damage):
+            assert 0 <= item.offset <= len(data) and item.reason and "\n" not in item.reason
+            assert item.offset >= last
+            last = item.offset
+        else:
+            offset, record = item
+            assert 0 <= offset < len(data) and offset >= last
+            last = offset
+            record.raw_stream.read()
+
+
+def test_scan_records_of_random_bytes(tmp_path: Path) -> None:
+    rng = random.Random(7)
+    for n in range(20):
+        path = tmp_path / f"noise-{n}.warc.gz"
+        path.write_bytes(bytes(rng.randrange(256) for _ in range(rng.randrange(1, 5000))))
+        items = list(scan_records(path))
+        assert all(isinstance(item, Damage) for item in items) and items

@@ -201,9 +201,15 @@ def _live_states(
         prior = seen.get(options.profile.canonicalize(resolution.capture.url)) if resolution else None
         pages.append((citation.url, prior))
     report = asyncio.run(
-        check_live(pages, connect_to=options.connect_to, timeout=options.timeout, delay=options.delay or 0.0)
+        check_live(
+            pages,
+            options.profile,
+            connect_to=options.connect_to,
+            timeout=options.timeout,
+            delay=options.delay or 0.0,
+        )
     )
-    return {check.url: check.state.value for check in report.checks}
+    return {check.url: check.verdict for check in report.checks}
 
 
 def _describe(

@@ -14,11 +14,9 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
+from scoarchive.core.html import parse_html
 from scoarchive.core.profile import Action, Profile
 from scoarchive.core.urls import InvalidURL
-
-_PARSER = etree.HTMLParser(recover=True, no_network=True, remove_comments=True)
-
 
 _NAVIGATION = etree.XPath("//a/@href | //area/@href")
 
@@ -51,15 +49,11 @@ class Discovered:
 
 
 def extract_links(html: bytes, page_url: str) -> list[Link]:
-    """Absolute links of an HTML page in document order (duplicates kept; cheap to drop later)."""
-    if not html.strip():
-        return []
-    try:
-        root = etree.fromstring(html, _PARSER)
-    except (etree.ParserError, ValueError):
-        return []
-    if root is None:
-        return []
+    """Absolute links of an HTML page in document order (duplicates kept; cheap to drop later).
+
+    Any nesting depth: :func:`scoarchive.core.html.parse_html` keeps what libxml2 alone would drop.
+    """
+    root = parse_html(html)
     base = next(iter(_BASE(root)), None)
     base_url = urljoin(page_url, str(base).strip()) if base else page_url
     parts = urlsplit(base_url)

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from scoarchive.capture.states import Outcome, QueueState, RunState
+
 GROUP_SIZE = 64
 
 
@@ -33,7 +35,7 @@ CREATE TABLE IF NOT EXISTS runs (
     profile TEXT NOT NULL,
     started TEXT NOT NULL,
     finished TEXT,
-    status TEXT NOT NULL,          -- running | stopped | finished
+    status TEXT NOT NULL,          -- RunState: running | stopped | finished
     summary TEXT
 );
 CREATE INDEX IF NOT EXISTS runs_by_key ON runs (run_key, status);
@@ -43,11 +45,12 @@ CREATE TABLE IF NOT EXISTS queue (
     action TEXT NOT NULL,          -- follow | capture | requisite
     hops INTEGER NOT NULL DEFAULT 0,   -- redirects that led here
     via TEXT,
-    state TEXT NOT NULL DEFAULT 'queued',  -- queued | done | failed | blocked
+    state TEXT NOT NULL DEFAULT 'queued',  -- QueueState: queued | done | failed | blocked
     status INTEGER,
-    outcome TEXT,                  -- new | unchanged | redirect | error text
+    outcome TEXT,                  -- Outcome: new | unchanged | redirect | ... | no response ...
     warc_file TEXT,
     warc_offset INTEGER,
+    reason TEXT,                   -- a failure's one-line reason
     PRIMARY KEY (run_id, url)
 );
 CREATE INDEX IF NOT EXISTS queue_by_state ON queue (run_id, state);
@@ -114,6 +117,9 @@ class Frontier:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(queue)")}
+        if "reason" not in columns:  # a frontier from before outcomes and reasons were apart
+            self._db.execute("ALTER TABLE queue ADD COLUMN reason TEXT")
         self._group_size = 0
         self._group_started = 0.0
 
@@ -155,22 +161,21 @@ class Frontier:
     def start_run(self, run_key: str, profile: str) -> Run:
         """Resume the unfinished run with this key, or start a new one."""
         row = self._db.execute(
-            "SELECT run_id FROM runs WHERE run_key = ? AND status != 'finished'"
-            " ORDER BY started DESC LIMIT 1",
-            (run_key,),
+            "SELECT run_id FROM runs WHERE run_key = ? AND status != ? ORDER BY started DESC LIMIT 1",
+            (run_key, RunState.FINISHED),
         ).fetchone()
         if row:
-            self._db.execute("UPDATE runs SET status = 'running' WHERE run_id = ?", (row[0],))
+            self._db.execute("UPDATE runs SET status = ? WHERE run_id = ?", (RunState.RUNNING, row[0]))
             return Run(row[0], run_key, resumed=True)
         now = datetime.now(UTC)
         run_id = now.strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
         self._db.execute(
-            "INSERT INTO runs (run_id, run_key, profile, started, status) VALUES (?, ?, ?, ?, 'running')",
-            (run_id, run_key, profile, now.isoformat()),
+            "INSERT INTO runs (run_id, run_key, profile, started, status) VALUES (?, ?, ?, ?, ?)",
+            (run_id, run_key, profile, now.isoformat(), RunState.RUNNING),
         )
         return Run(run_id, run_key, resumed=False)
 
-    def end_run(self, run_id: str, status: str, summary: dict[str, object]) -> None:
+    def end_run(self, run_id: str, status: RunState, summary: dict[str, object]) -> None:
         self.commit()
         self._db.execute(
             "UPDATE runs SET status = ?, finished = ?, summary = ? WHERE run_id = ?",
@@ -198,16 +203,16 @@ class Frontier:
 
     def queued(self, run_id: str) -> list[QueueItem]:
         rows = self._db.execute(
-            "SELECT url, action, hops, via FROM queue WHERE run_id = ? AND state = 'queued' ORDER BY rowid",
-            (run_id,),
+            "SELECT url, action, hops, via FROM queue WHERE run_id = ? AND state = ? ORDER BY rowid",
+            (run_id, QueueState.QUEUED),
         )
         return [QueueItem(*row) for row in rows]
 
-    def state_of(self, run_id: str, url: str) -> str | None:
+    def state_of(self, run_id: str, url: str) -> QueueState | None:
         row = self._db.execute(
             "SELECT state FROM queue WHERE run_id = ? AND url = ?", (run_id, url)
         ).fetchone()
-        return row[0] if row else None
+        return QueueState(row[0]) if row else None
 
     def action_of(self, run_id: str, url: str) -> str | None:
         row = self._db.execute(
@@ -220,9 +225,10 @@ class Frontier:
         run_id: str,
         url: str,
         *,
-        state: str,
+        state: QueueState,
+        outcome: Outcome,
+        reason: str | None = None,
         status: int | None = None,
-        outcome: str | None = None,
         warc_file: str | None = None,
         warc_offset: int | None = None,
         seen: Seen | None = None,
@@ -232,9 +238,9 @@ class Frontier:
         added = []
         with self._grouped() as db:
             db.execute(
-                "UPDATE queue SET state = ?, status = ?, outcome = ?, warc_file = ?, warc_offset = ?"
-                " WHERE run_id = ? AND url = ?",
-                (state, status, outcome, warc_file, warc_offset, run_id, url),
+                "UPDATE queue SET state = ?, outcome = ?, reason = ?, status = ?, warc_file = ?,"
+                " warc_offset = ? WHERE run_id = ? AND url = ?",
+                (state, outcome, reason, status, warc_file, warc_offset, run_id, url),
             )
             for item in new_items:
                 cursor = db.execute(
@@ -265,11 +271,11 @@ class Frontier:
         row = self._db.execute("SELECT * FROM seen WHERE url = ?", (url,)).fetchone()
         return Seen(*row) if row else None
 
-    def counts(self, run_id: str) -> dict[str, int]:
+    def counts(self, run_id: str) -> dict[QueueState, int]:
         rows = self._db.execute(
             "SELECT state, count(*) FROM queue WHERE run_id = ? GROUP BY state", (run_id,)
         )
-        return dict(rows.fetchall())
+        return {QueueState(state): count for state, count in rows}
 
     def fetched(self, run_id: str) -> int:
         """URLs that got an HTTP response in this run, whatever its status."""
@@ -279,18 +285,21 @@ class Frontier:
         return int(row.fetchone()[0])
 
     def failures(self, run_id: str) -> list[tuple[str, str]]:
+        """(URL, one-line reason) of every URL of the run that failed (not those robots.txt blocks)."""
         rows = self._db.execute(
-            "SELECT url, outcome FROM queue WHERE run_id = ? AND state IN ('failed', 'blocked') ORDER BY url",
-            (run_id,),
+            # a frontier from before reasons had their own column kept them in outcome
+            "SELECT url, coalesce(reason, outcome) FROM queue WHERE run_id = ? AND state = ? ORDER BY url",
+            (run_id, QueueState.FAILED),
         )
-        return [(url, outcome or "") for url, outcome in rows]
+        return [(url, reason or "") for url, reason in rows]
 
-    def outcomes(self, run_id: str) -> dict[str, int]:
+    def outcomes(self, run_id: str) -> dict[Outcome, int]:
+        """How many URLs of the run ended done with each outcome."""
         rows = self._db.execute(
-            "SELECT outcome, count(*) FROM queue WHERE run_id = ? AND state = 'done' GROUP BY outcome",
-            (run_id,),
+            "SELECT outcome, count(*) FROM queue WHERE run_id = ? AND state = ? GROUP BY outcome",
+            (run_id, QueueState.DONE),
         )
-        return dict(rows.fetchall())
+        return {Outcome(outcome): count for outcome, count in rows}
 
 
 # -- reading a frontier that a crawl may be writing ------------------------------------------

@@ -8,25 +8,26 @@ the check itself. The watch (:mod:`scoarchive.upkeep.watch`) and the briefing ch
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 from urllib.parse import urljoin
 
-from scoarchive.capture.config import DEFAULT_USER_AGENT, CrawlSummary
+from scoarchive.capture.config import CrawlSummary, crawl_default
+from scoarchive.capture.egress import EgressPolicy, EgressRefused
 from scoarchive.capture.frontier import Seen
-from scoarchive.capture.politeness import RETRYABLE_STATUS, HostGate
-from scoarchive.capture.robots import Robots
+from scoarchive.capture.politeness import HostLimiter, PoliteClient
+from scoarchive.capture.robots import Robots, RobotsUnavailable
 from scoarchive.capture.transport import Fetcher, FetchResult
-from scoarchive.core.httpmsg import header_value
+from scoarchive.core.httpmsg import header_value, status_text
+from scoarchive.core.profile import Profile
 from scoarchive.core.urls import ConnectTo, split_http_url
 
-HostLimiter = Callable[[str], AbstractAsyncContextManager[object]]
+# A live check asks again less than a crawl does: it records nothing, and runs often.
+LIVE_RETRIES = 2
 
 
 class Live(StrEnum):
@@ -36,6 +37,7 @@ class Live(StrEnum):
     GONE = "gone"
     UNARCHIVED = "unarchived"
     ERROR = "error"
+    NOT_CHECKED = "not checked"  # outside the profile: never asked
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,11 @@ class UrlCheck:
     detail: str
     location: str | None = None  # where a moved page now redirects
     captured: str | None = None  # WARC-Date of the capture it was compared with
+
+    @property
+    def verdict(self) -> str:
+        """The state as a report shows it: ``alive``, or ``not checked: outside the profile``."""
+        return f"{self.state.value}: {self.detail}" if self.state is Live.NOT_CHECKED else self.state.value
 
 
 @dataclass
@@ -133,46 +140,12 @@ def classify(url: str, prior: Seen | None, result: FetchResult) -> UrlCheck:
 
 
 class _Checker:
-    """Polite concurrent GETs: per-host gates as in a crawl, robots.txt obeyed, shared slots held."""
+    """Polite concurrent GETs (as in a crawl), robots.txt obeyed, nothing outside the profile asked."""
 
-    def __init__(
-        self,
-        fetcher: Fetcher,
-        *,
-        delay: float,
-        host_concurrency: int,
-        concurrency: int,
-        retries: int,
-        backoff: float,
-        host_limiter: HostLimiter | None,
-    ) -> None:
-        self.fetcher = fetcher
-        self.delay = delay
-        self.host_concurrency = host_concurrency
-        self.retries = retries
-        self.backoff = backoff
-        self.host_limiter = host_limiter
-        self._slots = asyncio.Semaphore(concurrency)
-        self._gates: dict[str, HostGate] = {}
+    def __init__(self, client: PoliteClient, user_agent: str) -> None:
+        self.client = client
+        self.user_agent = user_agent
         self._robots: dict[str, asyncio.Task[Robots | str]] = {}
-
-    async def get(self, url: str, extra: list[tuple[str, str]]) -> FetchResult:
-        host = split_http_url(url)[1].lower()
-        gate = self._gates.setdefault(host, HostGate(self.delay, self.host_concurrency))
-        for attempt in range(self.retries + 1):
-            shared = self.host_limiter(host) if self.host_limiter else contextlib.nullcontext()
-            async with self._slots, gate, shared:
-                result = await self.fetcher.fetch(url, extra)
-            if result.exchange is not None:
-                result.exchange.body.close()  # only the digests and headers are needed
-            if result.exchange is not None and result.status not in RETRYABLE_STATUS:
-                return result
-            if attempt < self.retries:
-                wait = result.retry_after()
-                if wait is not None:
-                    gate.pause(wait)
-                await asyncio.sleep(wait if wait is not None else self.backoff * 2**attempt)
-        return result
 
     async def robots(self, url: str) -> Robots | str:
         scheme, host, port, _ = split_http_url(url)
@@ -182,58 +155,73 @@ class _Checker:
         return await self._robots[origin]
 
     async def _load_robots(self, robots_url: str) -> Robots | str:
-        host = split_http_url(robots_url)[1].lower()
-        gate = self._gates.setdefault(host, HostGate(self.delay, self.host_concurrency))
-        shared = self.host_limiter(host) if self.host_limiter else contextlib.nullcontext()
-        async with self._slots, gate, shared:
-            result = await self.fetcher.fetch(robots_url)
-        if result.exchange is None:
+        result = await self.client.get(robots_url, retries=0)
+        exchange = result.exchange
+        if exchange is None:
             return result.error or "no response"
         try:
-            result.exchange.body.seek(0)
-            return Robots.from_response(
-                result.exchange.status, result.exchange.body, header_value(result.headers, "content-encoding")
-            )
+            if result.error is not None:
+                raise RobotsUnavailable(f"robots.txt {result.error}")
+            exchange.body.seek(0)
+            reason = status_text(exchange.response_head, exchange.status)
+            encoding = header_value(result.headers, "content-encoding")
+            return Robots.from_response(exchange.status, reason, exchange.body, encoding)
+        except RobotsUnavailable as exc:
+            return str(exc)
         finally:
-            result.exchange.body.close()
+            exchange.body.close()
 
-    async def check(self, url: str, prior: Seen | None, user_agent: str) -> UrlCheck:
-        robots = await self.robots(url)
+    async def check(self, url: str, prior: Seen | None) -> UrlCheck:
         captured = prior.date if prior else None
+        try:
+            self.client.fetcher.policy.check_url(url)
+        except EgressRefused:
+            return UrlCheck(url, Live.NOT_CHECKED, None, "outside the profile", captured=captured)
+        robots = await self.robots(url)
         if isinstance(robots, str):
             return UrlCheck(url, Live.ERROR, None, f"host unreachable: {robots}", captured=captured)
-        if not robots.allowed(url, user_agent):
+        if not robots.allowed(url, self.user_agent):
             return UrlCheck(url, Live.ERROR, None, "robots.txt now disallows it", captured=captured)
-        return classify(url, prior, await self.get(url, prior.conditional_headers() if prior else []))
+        result = await self.client.get(url, prior.conditional_headers() if prior else [])
+        if result.exchange is not None:
+            result.exchange.body.close()  # only the digests and headers are needed
+        return classify(url, prior, result)
 
 
 async def check_live(
     pages: Sequence[tuple[str, Seen | None]],
+    profile: Profile,
     *,
     connect_to: Sequence[ConnectTo] = (),
-    user_agent: str = DEFAULT_USER_AGENT,
-    timeout: float = 30.0,
-    delay: float = 1.0,
-    host_concurrency: int = 2,
-    concurrency: int = 8,
-    retries: int = 2,
-    backoff: float = 0.5,
+    user_agent: str = crawl_default("user_agent"),
+    timeout: float = crawl_default("timeout"),
+    delay: float | None = None,
+    host_concurrency: int | None = None,
+    concurrency: int = crawl_default("concurrency"),
+    retries: int = LIVE_RETRIES,
+    backoff: float = crawl_default("backoff"),
     host_limiter: HostLimiter | None = None,
 ) -> WatchReport:
-    """Check each page on the live site, politely; results in the order of ``pages``."""
+    """Check each page on the live site, politely; results in the order of ``pages``.
+
+    Only the profile's hosts and ports are asked (the egress policy of a crawl): any other
+    page is reported "not checked: outside the profile" and costs no connection. Politeness is
+    the profile's unless ``delay`` / ``host_concurrency`` say otherwise.
+    """
     started = time.monotonic()
-    fetcher = Fetcher(user_agent, timeout=timeout, connect_to=connect_to)
-    checker = _Checker(
+    fetcher = Fetcher(user_agent, EgressPolicy(profile, connect_to), timeout=timeout)
+    client = PoliteClient(
         fetcher,
-        delay=delay,
-        host_concurrency=host_concurrency,
+        delay=profile.politeness.delay if delay is None else delay,
+        host_concurrency=host_concurrency or profile.politeness.host_concurrency,
         concurrency=concurrency,
         retries=retries,
         backoff=backoff,
         host_limiter=host_limiter,
     )
+    checker = _Checker(client, user_agent)
     try:
-        checks = await asyncio.gather(*(checker.check(url, prior, user_agent) for url, prior in pages))
+        checks = await asyncio.gather(*(checker.check(url, prior) for url, prior in pages))
     finally:
         await fetcher.aclose()
     return WatchReport(list(checks), round(time.monotonic() - started, 3))

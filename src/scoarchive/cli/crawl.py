@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from scoarchive import warehouse
-from scoarchive.capture.config import CrawlBusy, CrawlProgress, CrawlSummary
+from scoarchive.capture.config import CrawlBusy, CrawlProgress, CrawlSummary, crawl_default, crawl_help
 from scoarchive.capture.crawler import Crawler
 from scoarchive.cli.common import DataOption, data_path, err, fail, on_interrupt, out, user_errors
 from scoarchive.core.settings import DataDir
@@ -32,33 +32,28 @@ def crawl_command(
     ] = None,
     seed: Annotated[
         list[str] | None,
-        typer.Option(metavar="URL", help="Start URL (repeatable); replaces the profile's start URLs."),
+        typer.Option(metavar="URL", help=crawl_help("seeds") + " (repeatable)"),
     ] = None,
     data: DataOption = None,
     connect_to: Annotated[
         list[str] | None,
-        typer.Option(
-            metavar="HOST:PORT:ADDR:ADDRPORT",
-            help="As in curl: dial ADDR:ADDRPORT for HOST:PORT; URL and Host header stay (repeatable).",
-        ),
+        typer.Option(metavar="HOST:PORT:ADDR:ADDRPORT", help=crawl_help("connect_to") + " (repeatable)"),
     ] = None,
-    max_pages: Annotated[
-        int | None, typer.Option(min=1, help="Stop after this many pages (resume later).")
-    ] = None,
-    concurrency: Annotated[int, typer.Option(min=1, max=256, help="Requests in flight in total.")] = 8,
+    max_pages: Annotated[int | None, typer.Option(min=1, help=crawl_help("max_pages"))] = crawl_default(
+        "max_pages"
+    ),
+    concurrency: Annotated[int, typer.Option(min=1, max=256, help=crawl_help("concurrency"))] = crawl_default(
+        "concurrency"
+    ),
     host_concurrency: Annotated[
-        int | None, typer.Option(min=1, help="Requests in flight per host [default: from the profile].")
-    ] = None,
-    delay: Annotated[
-        float | None, typer.Option(min=0, help="Seconds between requests to one host [default: profile].")
-    ] = None,
-    timeout: Annotated[
-        float, typer.Option(min=0.1, help="Seconds to wait for a connection or a read.")
-    ] = 30.0,
-    max_bytes: Annotated[
-        int, typer.Option(min=1, help="Cut a resource after this many bytes (WARC-Truncated).")
-    ] = 100 * 2**20,
-    retries: Annotated[int, typer.Option(min=0, max=10, help="Retries for network errors and 5xx.")] = 3,
+        int | None, typer.Option(min=1, help=crawl_help("host_concurrency"))
+    ] = crawl_default("host_concurrency"),
+    delay: Annotated[float | None, typer.Option(min=0, help=crawl_help("delay"))] = crawl_default("delay"),
+    timeout: Annotated[float, typer.Option(min=0.1, help=crawl_help("timeout"))] = crawl_default("timeout"),
+    max_bytes: Annotated[int, typer.Option(min=1, help=crawl_help("max_bytes"))] = crawl_default("max_bytes"),
+    retries: Annotated[int, typer.Option(min=0, max=10, help=crawl_help("retries"))] = crawl_default(
+        "retries"
+    ),
     load: Annotated[
         bool, typer.Option(help="Extract and load what was captured into the warehouse afterwards.")
     ] = True,
@@ -105,9 +100,9 @@ def crawl_command(
                 f"warehouse: {loaded.captures_added} captures, {loaded.articles_added} new articles,"
                 f" {loaded.versions_added} new versions, {len(loaded.skipped)} records skipped"
             )
-    if summary.fetched == 0 and summary.unreachable_hosts:
-        host, reason = next(iter(summary.unreachable_hosts.items()))
-        fail(f"could not reach {host}: {reason}", code=1)
+    unreached = summary.nothing_reached()
+    if unreached is not None:
+        fail(f"could not reach {unreached}", code=1)
 
 
 def load_warehouse(data: Path, workers: int) -> LoadReport | None:

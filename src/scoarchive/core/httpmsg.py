@@ -34,6 +34,13 @@ def parse_headers(head: bytes) -> list[tuple[str, str]]:
     return fields
 
 
+def status_text(head: bytes | None, status: int) -> str:
+    """``HTTP 500 Internal Server Error``: the status and reason phrase a response head gives."""
+    status_line = (head or b"").split(b"\r\n", 1)[0].decode("iso-8859-1")
+    reason = status_line.split(" ", 1)[-1].strip() if " " in status_line else ""
+    return f"HTTP {reason}" if reason else f"HTTP {status}"
+
+
 def header_value(fields: list[tuple[str, str]], name: str) -> str | None:
     """The first value of a header, case-insensitively."""
     wanted = name.lower()
@@ -58,14 +65,19 @@ def decode_body(body: BinaryIO, content_encoding: str | None, limit: int) -> byt
             raise BodyTooLarge(limit, data[:limit])
         return data
     if encoding in ("gzip", "x-gzip"):
-        decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        wbits = 16 + zlib.MAX_WBITS
     elif encoding == "deflate":
-        decompressor = zlib.decompressobj()
+        wbits = zlib.MAX_WBITS
     else:
         raise ValueError(f"unsupported Content-Encoding {content_encoding!r}")
+    first = body.read(DECODE_CHUNK)
+    if encoding == "deflate" and not _zlib_wrapped(first):
+        wbits = -zlib.MAX_WBITS  # raw RFC 1951 data, as many servers send for "deflate"
+    decompressor = zlib.decompressobj(wbits)
     out = bytearray()
     try:
-        while chunk := body.read(DECODE_CHUNK):
+        chunk = first
+        while chunk:
             data = chunk
             while data:
                 out += decompressor.decompress(data, limit + 1 - len(out))
@@ -74,9 +86,19 @@ def decode_body(body: BinaryIO, content_encoding: str | None, limit: int) -> byt
                 data = decompressor.unconsumed_tail
             if decompressor.eof:
                 break
+            chunk = body.read(DECODE_CHUNK)
     except zlib.error as exc:
         raise ValueError(f"corrupt {encoding} body: {exc}") from None
     return bytes(out)
+
+
+def _zlib_wrapped(data: bytes) -> bool:
+    """Whether data opens with an RFC 1950 zlib header (deflate method, valid check bits).
+
+    HTTP's ``deflate`` means zlib-wrapped data, but servers often send raw deflate instead;
+    browsers accept both by looking at these two bytes, and so do we.
+    """
+    return len(data) >= 2 and data[0] & 0x0F == 8 and data[0] >> 4 <= 7 and (data[0] << 8 | data[1]) % 31 == 0
 
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from scoarchive.core.urls import InvalidURL, canonicalize, split_http_url
+from scoarchive.core.urls import DEFAULT_PORTS, InvalidURL, canonicalize, split_http_url
 
 
 class ProfileError(ValueError):
@@ -93,12 +93,16 @@ class Profile(BaseModel):
         return canonicalize(url, self.tracking_params)
 
     def in_scope(self, url: str) -> bool:
-        """True when the URL is on one of the profile's hosts (any scheme, default port)."""
+        """True when the URL is on one of the profile's hosts, on its scheme's default port.
+
+        The egress policy of every fetch (``scoarchive.capture.egress``): a redirect or a link to
+        the profile's host on another port is off scope.
+        """
         try:
-            _, host, _, _ = split_http_url(url)
+            scheme, host, port, _ = split_http_url(url)
         except InvalidURL:
             return False
-        return host.lower() in self.hosts
+        return host.lower() in self.hosts and port == DEFAULT_PORTS[scheme]
 
     def action_for(self, url: str) -> Action:
         """What the crawler does with an in-scope URL; IGNORE for anything off-scope or unmatched."""

@@ -54,7 +54,8 @@ def canonicalize(url: str, tracking_params: Iterable[str] = ()) -> str:
 def _canonicalize(url: str, tracking_params: tuple[str, ...]) -> str:
     scheme, host, port, _ = split_http_url(url)
     parts = urlsplit(url.strip())
-    netloc = host.lower() if port == DEFAULT_PORTS[scheme] else f"{host.lower()}:{port}"
+    name = f"[{host.lower()}]" if ":" in host else host.lower()  # an IPv6 literal keeps its brackets
+    netloc = name if port == DEFAULT_PORTS[scheme] else f"{name}:{port}"
     path = quote(parts.path or "/", safe="/%:@!$&'()*+,;=-._~")
     query_items = [
         (key, value)
@@ -66,8 +67,12 @@ def _canonicalize(url: str, tracking_params: tuple[str, ...]) -> str:
 
 
 def surt_key(url: str) -> str:
-    """The SURT key pywb and cdxj-indexer sort by (``org,sectsco,eng)/news/...``)."""
-    return str(_surt.surt(url))
+    """The SURT key pywb and cdxj-indexer sort by (``org,sectsco,eng)/news/...``); InvalidURL if
+    the surt library cannot read the URL (it cannot read IPv6 literals)."""
+    try:
+        return str(_surt.surt(url))
+    except ValueError as exc:
+        raise InvalidURL(f"no SURT for {url!r}: {exc}") from None
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,9 @@ import trafilatura
 from lxml import etree
 from lxml.html import HtmlElement
 from trafilatura.settings import Document, Extractor
-from trafilatura.utils import load_html
 from trafilatura.xml import xmltotxt
 
+from scoarchive.core.html import parse_html
 from scoarchive.extract.encoding import decode_html
 from scoarchive.extract.text import NotExtractable, _clean, content_digest, count_words
 
@@ -180,12 +180,7 @@ def extract(html: bytes, url: str, *, content_type: str | None = None) -> Articl
     text, encoding = decode_html(html, content_type)
     if "\x00" in text:
         raise NotExtractable("NUL byte in HTML: binary or corrupt content")
-    try:
-        tree = load_html(text)
-    except (ValueError, TypeError, etree.ParserError) as exc:
-        raise NotExtractable(f"unparseable HTML: {exc}") from None
-    if tree is None:
-        raise NotExtractable("unparseable HTML")
+    tree = parse_html(text)  # any nesting depth (libxml2 alone stops at 256)
     language = _language(tree)
     page_date, date_source = _page_date(tree)
     heading = _ARTICLE_H1(tree)

@@ -28,7 +28,7 @@ import httpx
 
 from scoarchive.capture.config import CrawlConfig, CrawlSummary
 from scoarchive.capture.crawler import Crawler
-from scoarchive.capture.live import WatchReport
+from scoarchive.capture.live import LIVE_RETRIES, WatchReport
 from scoarchive.core.profile import Profile
 from scoarchive.orchestration.retry import OpsError
 from scoarchive.upkeep.watch import recapture_config, watch_async
@@ -251,7 +251,7 @@ async def capture_shared(config: CrawlConfig, urls: Sequence[str] | None = None)
 
 
 async def watch_shared(
-    config: CrawlConfig, urls: Sequence[str] | None = None, retries: int = 2
+    config: CrawlConfig, urls: Sequence[str] | None = None, retries: int = LIVE_RETRIES
 ) -> WatchReport:
     """The live check of a watch with the crawl's settings, holding the shared host slots."""
     async with HostSlots() as slots:

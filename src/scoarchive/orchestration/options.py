@@ -1,9 +1,14 @@
-"""Crawl settings as the CLI and the flows build them, with a language narrowing a profile."""
+"""Crawl settings as the CLI and the flows build them, with a language narrowing a profile.
+
+The options themselves, their defaults and their help are CrawlConfig's
+(:func:`scoarchive.capture.config.crawl_default`, :func:`~scoarchive.capture.config.crawl_help`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from scoarchive.capture.config import CrawlConfig
 from scoarchive.core.profile import Profile, ProfileError, load_profile
@@ -34,17 +39,13 @@ def crawl_config(
     language: str | None = None,
     seeds: Sequence[str] = (),
     connect_to: Sequence[str] = (),
-    max_pages: int | None = None,
-    concurrency: int = 8,
-    host_concurrency: int | None = None,
-    delay: float | None = None,
-    timeout: float = 30.0,
-    max_bytes: int = 100 * 2**20,
-    retries: int = 3,
+    **options: Any,
 ) -> CrawlConfig:
     """The CrawlConfig ``scoarchive crawl`` builds from its options, with a language filter.
 
-    Seeds on hosts outside the language are dropped; none left is an error (bad input).
+    ``options`` are CrawlConfig fields (``max_pages``, ``delay``...); the ones not given keep
+    CrawlConfig's defaults. Seeds on hosts outside the language are dropped; none left is an
+    error (bad input).
     """
     site = for_language(load_profile(profile), language)
     chosen = list(seeds)
@@ -52,17 +53,11 @@ def crawl_config(
         chosen = [seed for seed in chosen if site.in_scope(seed)]
         if not chosen:
             raise ProfileError(f"no seed is on a {language!r} host of profile {site.name!r}")
+    settings = Settings()
     return CrawlConfig(
         profile=site,
-        data_dir=Path(data) if data is not None else Settings().home,
+        data_dir=Path(data) if data is not None else settings.home,
         seeds=chosen,
         connect_to=[ConnectTo.parse(spec) for spec in connect_to],
-        max_pages=max_pages,
-        concurrency=concurrency,
-        host_concurrency=host_concurrency,
-        delay=delay,
-        timeout=timeout,
-        max_bytes=max_bytes,
-        retries=retries,
-        operator=Settings().operator,
+        **{"operator": settings.operator, **options},
     )

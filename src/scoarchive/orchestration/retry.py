@@ -36,9 +36,10 @@ def is_transient(exc: BaseException) -> bool:
 
 def check_reached(summary: CrawlSummary) -> CrawlSummary:
     """Raise CaptureIncomplete when a capture got no response at all, as the CLI exits 1."""
-    if summary.fetched == 0 and (summary.unreachable_hosts or summary.failed):
-        reasons = summary.unreachable_hosts or dict(summary.failed[:3])
-        detail = "; ".join(f"{where}: {why}" for where, why in reasons.items())
+    detail = summary.nothing_reached()
+    if detail is None and summary.fetched == 0 and summary.failed:
+        detail = "; ".join(f"{where}: {why}" for where, why in summary.failed[:3])
+    if detail is not None:
         raise CaptureIncomplete(f"nothing reached in run {summary.run_id}: {detail}")
     return summary
 

@@ -15,10 +15,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from scoarchive.capture.config import CrawlConfig, CrawlSummary
+from scoarchive.capture.config import CrawlConfig, CrawlSummary, crawl_default
 from scoarchive.capture.crawler import Crawler
 from scoarchive.capture.frontier import Seen, latest_captures
-from scoarchive.capture.live import HostLimiter, WatchReport, check_live
+from scoarchive.capture.live import LIVE_RETRIES, WatchReport, check_live
+from scoarchive.capture.politeness import HostLimiter
 from scoarchive.core.profile import Profile
 from scoarchive.core.settings import DataDir
 from scoarchive.core.urls import ConnectTo, InvalidURL
@@ -50,10 +51,10 @@ async def watch_async(
     urls: Sequence[str] | None = None,
     language: str | None = None,
     connect_to: Sequence[ConnectTo] = (),
-    timeout: float = 30.0,
+    timeout: float = crawl_default("timeout"),
     delay: float | None = None,
     host_concurrency: int | None = None,
-    retries: int = 2,
+    retries: int = LIVE_RETRIES,
     host_limiter: HostLimiter | None = None,
 ) -> WatchReport:
     """Check the archived articles (or ``urls``) of a data directory against the live site.
@@ -70,6 +71,7 @@ async def watch_async(
     politeness = profile.politeness
     return await check_live(
         archived_pages(data_dir, profile, urls, language),
+        profile,
         connect_to=connect_to,
         timeout=timeout,
         delay=politeness.delay if delay is None else delay,

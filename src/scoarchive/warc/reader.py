@@ -2,12 +2,15 @@
 
 The one reader everything uses: the loader, fixity, replay, bundles, status. Reading goes
 through warcio. Every record is its own gzip member, so a reader that meets damage resumes at
-the next member header (:func:`next_gzip_member`) and what follows the damage stays readable.
+the next member header (:func:`next_gzip_member`) and what follows the damage stays readable:
+:func:`scan_records` does that for any file, and never raises on bad data.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import contextlib
+import io
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -18,18 +21,25 @@ from warcio.recordloader import ArcWarcRecord
 from scoarchive.core.httpmsg import parse_headers
 
 
+@contextlib.contextmanager
+def open_record(path: Path, offset: int) -> Iterator[ArcWarcRecord]:
+    """The record at ``offset``, its content streamed from the file, which closes on exit."""
+    with open(path, "rb") as handle:
+        handle.seek(offset)
+        yield next(iter(ArchiveIterator(handle)))
+
+
 def read_record(path: Path, offset: int) -> ArcWarcRecord:
-    """The record at ``offset`` (its content stream must be read before the file closes)."""
-    handle = open(path, "rb")  # noqa: SIM115 - owned by the iterator's reader
-    handle.seek(offset)
-    return next(iter(ArchiveIterator(handle)))
+    """The record at ``offset`` read whole into memory, the file closed: for records small
+    enough to hold (headers, pages); :func:`open_record` streams large ones."""
+    with open_record(path, offset) as record:
+        record.raw_stream = io.BytesIO(record.raw_stream.read())
+    return record
 
 
 def read_payload(path: Path, offset: int, limit: int) -> bytes:
     """Up to ``limit`` bytes of the HTTP payload of the record at ``offset``, as stored."""
-    with open(path, "rb") as handle:
-        handle.seek(offset)
-        record = next(iter(ArchiveIterator(handle)))
+    with open_record(path, offset) as record:
         return bytes(record.raw_stream.read(limit))
 
 
@@ -37,12 +47,56 @@ def iter_records(path: Path) -> Iterator[tuple[int, ArcWarcRecord]]:
     """Every record of a file with its offset, its content stream still unread.
 
     (warcio's ``get_record_offset()`` reads the record to its end to learn the length, so the
-    start offset is taken from the iterator before anything is read.)
+    start offset is taken from the iterator before anything is read.) Raises on damage;
+    :func:`scan_records` reads past it.
     """
     with open(path, "rb") as handle:
         iterator = ArchiveIterator(handle)
         for record in iterator:
             yield iterator.offset, record
+
+
+@dataclass(frozen=True)
+class Damage:
+    """Where a file stops being readable, and why (one line); reading resumes after it."""
+
+    offset: int
+    reason: str
+
+
+def scan_records(path: Path) -> Iterator[tuple[int, ArcWarcRecord] | Damage]:
+    """Every readable record of a file with its offset, and a :class:`Damage` wherever it is not.
+
+    Never raises on bad data: after damage, reading resumes at the next gzip member. A record
+    whose block turns out short once read (a member cut inside it) is followed by a Damage at
+    its own offset, so a caller that kept it can drop it. Each record's stream must be read
+    (or left) before the next item is asked for.
+    """
+    size = path.stat().st_size
+    start: int | None = 0
+    while start is not None and start < size:
+        start = yield from _scan_from(path, start)
+
+
+def _scan_from(path: Path, start: int) -> Generator[tuple[int, ArcWarcRecord] | Damage, None, int | None]:
+    current = start
+    with open(path, "rb") as handle:
+        handle.seek(start)
+        iterator = ArchiveIterator(handle)
+        try:
+            for record in iterator:
+                current = iterator.offset
+                yield current, record
+                iterator.read_to_end()
+                missing = getattr(record.raw_stream, "limit", 0)
+                if missing > 0:
+                    yield Damage(current, f"record cut short: {missing} bytes of its block missing")
+                current += iterator.get_record_length()
+        except Exception as exc:  # warcio and zlib raise many kinds of error on bad bytes
+            detail = " ".join(str(exc).split())[:100]
+            yield Damage(current, f"unreadable: {type(exc).__name__}: {detail}".rstrip(": "))
+            return next_gzip_member(path, current + 1)
+    return None
 
 
 def next_gzip_member(path: Path, start: int) -> int | None:

@@ -127,9 +127,7 @@ class WarcWriter:
         self, fields: list[tuple[str, str]], parts: list[BinaryIO], level: int | None = None
     ) -> RecordRef:
         """Write one record as one gzip member and flush it, so a crash cannot split it."""
-        if self._file is None:
-            self._open_next()
-        assert self._file is not None and self._path is not None
+        assert self._file is not None and self._path is not None, "records start with _fields()"
         offset = self._file.tell()
         compressor = zlib.compressobj(self.compress_level if level is None else level, zlib.DEFLATED, 31)
         write = self._file.write
@@ -146,14 +144,21 @@ class WarcWriter:
         header = dict(fields)
         return RecordRef(self._path.name, offset, length, header["WARC-Record-ID"], header["WARC-Date"])
 
-    def _common(self, record_type: str, exchange: HttpExchange, date: str) -> list[tuple[str, str]]:
-        fields = [
+    def _fields(self, record_type: str, url: str, date: str) -> list[tuple[str, str]]:
+        """The fields every record of a capture starts with; opens a file (with its warcinfo,
+        which the fields name) when none is open, so every write begins here."""
+        if self._file is None:
+            self._open_next()
+        return [
             ("WARC-Type", record_type),
             ("WARC-Record-ID", new_record_id()),
             ("WARC-Date", date),
-            ("WARC-Target-URI", exchange.url),
+            ("WARC-Target-URI", url),
             ("WARC-Warcinfo-ID", self._warcinfo_id),
         ]
+
+    def _common(self, record_type: str, exchange: HttpExchange, date: str) -> list[tuple[str, str]]:
+        fields = self._fields(record_type, exchange.url, date)
         if exchange.ip_address:
             fields.append(("WARC-IP-Address", exchange.ip_address))
         return fields
@@ -168,10 +173,6 @@ class WarcWriter:
         ]
         self._write_record(fields, [io.BytesIO(exchange.request_head)])
 
-    def _ensure_open(self) -> None:
-        if self._file is None:
-            self._open_next()
-
     def _rotate_if_full(self) -> None:
         if self._file is not None and self._file.tell() >= self.max_size:
             self.close()
@@ -183,7 +184,6 @@ class WarcWriter:
         fastest deflate level: such bytes do not shrink, and level 6 spent most of a crawl's CPU
         failing to shrink them.
         """
-        self._ensure_open()
         date = warc_date(exchange.date)
         fields = self._common("response", exchange, date)
         fields += [
@@ -208,7 +208,6 @@ class WarcWriter:
         ``profile`` is PROFILE_NOT_MODIFIED for a 304, PROFILE_IDENTICAL for a 200 whose body
         digest equals the prior capture's. Either way the record names the earlier one.
         """
-        self._ensure_open()
         date = warc_date(exchange.date)
         head = exchange.response_head
         fields = self._common("revisit", exchange, date)
@@ -233,14 +232,9 @@ class WarcWriter:
         Heritrix's convention (``outlink:`` fields): share links, partner sites and
         off-scope redirects are kept as evidence of what the page pointed to.
         """
-        self._ensure_open()
         block = "".join(f"outlink: {link}\r\n" for link in outlinks).encode("utf-8")
-        fields = [
-            ("WARC-Type", "metadata"),
-            ("WARC-Record-ID", new_record_id()),
-            ("WARC-Date", response.date),
-            ("WARC-Target-URI", url),
-            ("WARC-Warcinfo-ID", self._warcinfo_id),
+        fields = self._fields("metadata", url, response.date)
+        fields += [
             ("WARC-Concurrent-To", response.record_id),
             ("WARC-Block-Digest", sha1_digest(hashlib.sha1(block))),
             ("Content-Type", "application/warc-fields"),
