@@ -11,6 +11,7 @@ import pytest
 from conftest import ArchiveHistory, run_cli
 from tools import script
 
+from scoarchive.core.settings import DataDir
 from scoarchive.replica import ReplicaServer
 from scoarchive.warehouse import load
 
@@ -94,6 +95,7 @@ def test_missing_citation_captured_on_demand(replica: ReplicaServer, tmp_path: P
         encoding="utf-8",
     )
     data = tmp_path / "data"
+    DataDir(data).create()
     connect = ["--connect-to", f"eng.sectsco.org:80:127.0.0.1:{replica.port}"]
     code, report = check_json(str(briefing), "--data", str(data), *connect)
     assert code == 1 and report["citations"][0]["resolved"] is False
@@ -146,6 +148,7 @@ def test_annotate_and_bundle(loaded: Path, tmp_path: Path) -> None:
 def test_bad_input(tmp_path: Path, name: str, content: bytes, words: str) -> None:
     path = tmp_path / name
     path.write_bytes(content)
+    DataDir(tmp_path / "data").create()
     completed = run_cli("check", str(path), "--data", str(tmp_path / "data"))
     assert completed.returncode == 2, (completed.returncode, completed.stdout, completed.stderr)
     assert "Traceback" not in completed.stderr

@@ -19,6 +19,7 @@ from scoarchive.capture.egress import EgressPolicy, EgressRefused, forbidden
 from scoarchive.capture.live import Live, check_live
 from scoarchive.capture.transport import Fetcher
 from scoarchive.core.profile import load_profile
+from scoarchive.core.settings import DataDir
 from scoarchive.core.urls import ConnectTo
 
 SCO = load_profile("sco")
@@ -145,6 +146,7 @@ def test_check_live_and_capture_missing_fetch_nothing_off_scope(tmp_path: Path) 
         server.replies["/20210615/765514.html"] = page("<html><body><h1>Anniversary</h1></body></html>")
         targets = off_scope(server.port)
         briefing = write_briefing(tmp_path / "note.md", [*targets, ARTICLE])
+        DataDir(tmp_path / "data").create()
         common = ["--data", str(tmp_path / "data"), "--connect-to", catch_all(server), "--delay", "0"]
         live = run_cli("check", str(briefing), *common, "--live", "--format", "json")
         asked_live = asked(server)
@@ -160,6 +162,7 @@ def test_check_live_and_capture_missing_fetch_nothing_off_scope(tmp_path: Path) 
 
 
 def test_watch_fetches_nothing_off_scope(tmp_path: Path) -> None:
+    DataDir(tmp_path).create()
     with HostileServer({"/robots.txt": ROBOTS}) as server:
         targets = off_scope(server.port)
         urls = [arg for url in [ARTICLE, *targets] for arg in ("--url", url)]

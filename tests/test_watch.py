@@ -133,7 +133,11 @@ def test_cli_watch_json(watched: Watched) -> None:
     connect = f"eng.sectsco.org:80:127.0.0.1:{watched.server.port}"
     args = ["watch", "--data", str(watched.data), "--language", "en", "--url", watched.change.deleted]
     result = CliRunner().invoke(app, [*args, "--connect-to", connect, "--delay", "0", "--json"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # link rot found: a negative finding
     assert json.loads(result.output)["counts"]["gone"] == 1
+    untouched = [watched.change.edited, *watched.change.added]
+    alive = next(a.url for a in watched.server.site.articles("eng.sectsco.org") if a.url not in untouched)
+    result = CliRunner().invoke(app, [*args[:-2], "--url", alive, "--connect-to", connect, "--delay", "0"])
+    assert result.exit_code == 0, result.output  # every page as archived
     bad = CliRunner().invoke(app, ["watch", "--data", str(watched.data), "--url", "http://example.com/x"])
     assert bad.exit_code == 2 and "outside profile" in bad.output

@@ -49,11 +49,14 @@ def on_interrupt(saved: Callable[[], str]) -> Iterator[None]:
     """Ctrl-C: one line saying what was saved and how to go on, and exit 130.
 
     Typer turns KeyboardInterrupt into a silent exit 130; a script needs the status, a person the
-    line. DuckDB raises its own InterruptException when the signal lands inside a query.
+    line. When the signal lands inside a DuckDB query, DuckDB raises its InterruptException, or a
+    RuntimeError caused by the KeyboardInterrupt.
     """
     try:
         yield
-    except (KeyboardInterrupt, duckdb.InterruptException):
+    except (KeyboardInterrupt, duckdb.InterruptException, RuntimeError) as exc:
+        if isinstance(exc, RuntimeError) and not isinstance(exc.__cause__, KeyboardInterrupt):
+            raise
         err.print(saved(), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(130) from None
 
