@@ -3,21 +3,30 @@ the threads that read files.
 
 Index lookups (SQLite, tens of microseconds) run on the event loop, cheaper than a thread hop.
 Reading a WARC file or rendering a page (:meth:`Archive.run`) and querying the warehouse
-(:meth:`Archive.query`, DuckDB: a connection costs about 0.1 s) run in threads, each kind with
-its own limit (``config.threads``), so a slow disk never stalls the loop, slow queries never hold
-up replay, and a bounded number of bodies is in memory at once.
+(:meth:`Archive.query`) run in threads, each kind with its own limit (``config.threads``), so a
+slow disk never stalls the loop, slow queries never hold up replay, and a bounded number of
+bodies is in memory at once.
+
+Each warehouse query opens its own DuckDB connection (``warehouse.lookups``). Opening the
+snapshot and loading full-text search costs 0.1-0.3 s, unless the database is already open in
+the process: DuckDB then shares it. So the archive keeps one connection to the current snapshot
+open (:class:`_KeptOpen`), and a query costs milliseconds.
 """
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
 import anyio.to_thread
+import duckdb
 from anyio import CapacityLimiter
 from starlette.requests import Request
 
+from scoarchive import warehouse
 from scoarchive.core.settings import DataDir
 from scoarchive.resolve.model import Capture
 from scoarchive.resolve.resolver import Resolver
@@ -26,6 +35,34 @@ from scoarchive.service.cache import ByteCache
 from scoarchive.service.config import ServiceConfig, base_url_for
 
 T = TypeVar("T")
+
+
+WAREHOUSE_MEMORY = "256MB"  # DuckDB's buffers for the snapshot kept open, per worker process
+
+
+class _KeptOpen:
+    """One open connection to the snapshot currently published, replaced when another is."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._lock = threading.Lock()
+        self._path: str | None = None
+        self._connection: duckdb.DuckDBPyConnection | None = None
+
+    def ensure(self) -> None:
+        current = os.path.realpath(warehouse.published_path(self.root))
+        with self._lock:
+            if current == self._path:
+                return
+            old, self._connection, self._path = self._connection, None, current
+            try:
+                self._connection = warehouse.connect(self.root)
+                # bounds the buffers of the database the queries share (a setting, not a query)
+                self._connection.execute(f"SET memory_limit = '{WAREHOUSE_MEMORY}'")
+            except (warehouse.WarehouseError, duckdb.Error):
+                self._path = None  # the query itself will say what is wrong
+            if old is not None:
+                old.close()
 
 
 class Archive:
@@ -37,6 +74,7 @@ class Archive:
         self.config = config
         self.cache = ByteCache(config.cache_bytes)
         self._limiters: dict[str, CapacityLimiter] = {}
+        self._kept_open = _KeptOpen(self.data.root)
 
     def base(self, request: Request) -> str:
         """The public base URL: configured, or the address the connection arrived at (from the
@@ -61,7 +99,12 @@ class Archive:
 
     async def query(self, function: Callable[..., T], *args: object) -> T:
         """``function(*args)``, which queries the warehouse, in a thread."""
-        return await self._in_thread("warehouse", function, *args)
+
+        def kept_open() -> T:
+            self._kept_open.ensure()
+            return function(*args)
+
+        return await self._in_thread("warehouse", kept_open)
 
     async def _in_thread(self, kind: str, function: Callable[..., T], *args: object) -> T:
         limiter = self._limiters.get(kind)
