@@ -98,7 +98,6 @@ def make_requests(root: Path) -> dict[str, list[Request]]:
     assert snapshot is not None
     rows = [row for row in capture_rows(snapshot) if row.record_type == "response"]
     urls = sorted({row.url for row in rows if row.status == 200})
-    small = {row.url for row in rows if row.status == 200 and row.warc_length < MAX_RECORD}
     html = {row.url for row in rows if row.status == 200 and (row.mime or "").startswith("text/html")}
     by: dict[str, list[Request]] = defaultdict(list)
     rng = random.Random(12)
@@ -111,7 +110,8 @@ def make_requests(root: Path) -> dict[str, list[Request]]:
         by["timegate"].append(("timegate", f"/timegate/{url}", accept))
         by["timemap/link"].append(("timemap/link", f"/timemap/link/{url}", {}))
         for capture in resolver.captures(url):
-            if capture.url != url or capture.record_type != "response" or url not in small:
+            small = capture.content.warc_length < MAX_RECORD
+            if capture.url != url or capture.record_type != "response" or not small:
                 continue
             stamp = resolver.memento_timestamp(capture)
             by["web id_"].append(("web id_", f"/web/{stamp}id_/{url}", {}))

@@ -15,9 +15,10 @@ open (:class:`_KeptOpen`), and a query costs milliseconds.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
 
@@ -31,7 +32,7 @@ from scoarchive.core.settings import DataDir
 from scoarchive.resolve.model import Capture
 from scoarchive.resolve.resolver import Resolver
 from scoarchive.service.addresses import uri
-from scoarchive.service.cache import ByteCache
+from scoarchive.service.cache import ByteCache, Key, Stored
 from scoarchive.service.config import ServiceConfig, base_url_for
 
 T = TypeVar("T")
@@ -75,6 +76,7 @@ class Archive:
         self.cache = ByteCache(config.cache_bytes)
         self._limiters: dict[str, CapacityLimiter] = {}
         self._kept_open = _KeptOpen(self.data.root)
+        self._making: dict[Key, asyncio.Task[Stored]] = {}
 
     def base(self, request: Request) -> str:
         """The public base URL: configured, or the address the connection arrived at (from the
@@ -92,6 +94,25 @@ class Archive:
 
     def memento_path(self, capture: Capture, modifier: str = "") -> str:
         return f"/web/{self.resolver.memento_timestamp(capture)}{modifier}/{uri(capture.url)}"
+
+    async def once(self, key: Key, make: Callable[[], Awaitable[Stored]]) -> Stored:
+        """The cached answer for ``key``, made by ``make`` if need be, once however many requests
+        ask for it meanwhile (a page cited in a briefing is asked for by many readers at once).
+
+        It is made in a task of its own, so a reader who hangs up does not fail the others.
+        """
+        if (stored := self.cache.get(key)) is not None:
+            return stored
+        task = self._making.get(key)
+        if task is None:
+            task = self._making[key] = asyncio.ensure_future(make())
+            task.add_done_callback(lambda done: self._finish(key, done))
+        return await asyncio.shield(task)
+
+    def _finish(self, key: Key, task: asyncio.Task[Stored]) -> None:
+        del self._making[key]
+        if not task.cancelled() and task.exception() is None:
+            self.cache.put(key, task.result())
 
     async def run(self, function: Callable[..., T], *args: object) -> T:
         """``function(*args)``, which reads WARC files or renders, in a thread."""

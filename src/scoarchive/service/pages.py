@@ -112,15 +112,16 @@ async def home(archive: Archive, request: Request) -> Response:
 async def article(archive: Archive, request: Request) -> Response:
     key = request.path_params["key"]
     chosen = request.query_params.get("version")
-    cache_key = ("article", archive.snapshot(), key, chosen or "")
-    if (stored := archive.cache.get(cache_key)) is None:
+
+    async def make() -> Stored:
         try:
             versions = await archive.query(article_versions, archive.data.root, key)
         except duckdb.Error as exc:
             raise warehouse.WarehouseError(f"warehouse unavailable: {exc}") from None
         shown = _reader_view(key, versions, chosen)
-        stored = Stored(shown.status_code, [], bytes(shown.body))
-        archive.cache.put(cache_key, stored)
+        return Stored(shown.status_code, [], bytes(shown.body))
+
+    stored = await archive.once(("article", archive.snapshot(), key, chosen or ""), make)
     return HTMLResponse(stored.body, stored.status, headers={"Content-Security-Policy": PAGE_CSP})
 
 

@@ -17,6 +17,7 @@ import io
 import re
 import zlib
 from collections.abc import AsyncIterator
+from functools import partial
 from pathlib import Path
 
 from starlette.requests import Request
@@ -188,8 +189,9 @@ async def _browser(
             return Response(record.body, record.status, headers=headers)
         headers["Content-Length"] = str(record.body_length)
         return StreamingResponse(_stream(archive, record), record.status, headers=headers)
-    page = await archive.run(_render, record, capture, timestamp, top, raw_uri)
-    archive.cache.put(key, page)
+    page = await archive.once(key, partial(archive.run, _render, record, capture, timestamp, top, raw_uri))
+    if isinstance(record, ArchivedResponse):
+        record.close()  # read by _render, or by another request's that made the page
     return Response(page.body, page.status, headers={**headers, **dict(page.headers)})
 
 
