@@ -419,7 +419,10 @@ def main() -> None:
     data = OUT / "data"
     build_archive(data)
     by_endpoint = make_requests(data)
-    print(f"cpus: {os.cpu_count()}, connections: {args.connections}, {args.seconds:.0f} s each")
+    print(
+        f"cpus: {os.cpu_count()}, load average {os.getloadavg()[0]:.1f} (other work on the machine), "
+        f"connections: {args.connections}, {args.seconds:.0f} s each after {args.warmup:.0f} s of warm-up"
+    )
     print("requests per endpoint: " + ", ".join(f"{e} {len(r)}" for e, r in by_endpoint.items()))
     args.requests_file = OUT / "requests.json"
     args.requests_file.write_text(json.dumps(schedule(by_endpoint, args.endpoint or list(ENDPOINTS))))
@@ -446,7 +449,7 @@ def main() -> None:
         for name in ("new", "nocache"):
             if name in results:
                 compare(results["baseline"], results[name])
-    print(f"\ntotal {time.perf_counter() - began:.0f} s")
+    print(f"\ntotal {time.perf_counter() - began:.0f} s, load average {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

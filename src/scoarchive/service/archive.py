@@ -33,7 +33,7 @@ from scoarchive.resolve.model import Capture
 from scoarchive.resolve.resolver import Resolver
 from scoarchive.service.addresses import uri
 from scoarchive.service.cache import ByteCache, Key, Stored
-from scoarchive.service.config import ServiceConfig, base_url_for
+from scoarchive.service.config import ServiceConfig, base_url_for, host_literal
 
 T = TypeVar("T")
 
@@ -86,7 +86,7 @@ class Archive:
         server = request.scope.get("server")
         if server and server[1] is not None:
             return base_url_for(server[0], server[1])
-        return f"http://{self.config.host}"
+        return f"http://{host_literal(self.config.host)}"
 
     def snapshot(self) -> str:
         """A name of the warehouse snapshot the index was built from, for keys of cached pages."""

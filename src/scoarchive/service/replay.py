@@ -191,7 +191,7 @@ async def _browser(
         return StreamingResponse(_stream(archive, record), record.status, headers=headers)
     page = await archive.once(key, partial(archive.run, _render, record, capture, timestamp, top, raw_uri))
     if isinstance(record, ArchivedResponse):
-        record.close()  # read by _render, or by another request's that made the page
+        record.close()  # read by _render already, or not needed: another request made the page
     return Response(page.body, page.status, headers={**headers, **dict(page.headers)})
 
 

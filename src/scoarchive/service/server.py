@@ -20,6 +20,7 @@ from pathlib import Path
 
 import uvicorn
 from starlette.types import ASGIApp
+from uvicorn.config import STARTUP_FAILURE
 from uvicorn.supervisors import Multiprocess
 
 from scoarchive.service.app import create_app
@@ -30,7 +31,11 @@ MAX_DEFAULT_WORKERS = 8
 
 def default_workers() -> int:
     """One worker per core this process may run on (the event loop of each keeps one core busy)."""
-    return max(1, min(len(os.sched_getaffinity(0)), MAX_DEFAULT_WORKERS))
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_DEFAULT_WORKERS))
 
 
 @dataclass(frozen=True)
@@ -82,8 +87,8 @@ def serve(factory: AppFactory, sock: socket.socket, workers: int) -> bool:
         server.run(sockets=[sock])
         return server.started
     supervisor = Multiprocess(config, sockets=[sock])
-    supervisor.run()
-    return True
+    supervisor.run()  # stops every worker when one fails to start
+    return not any(process.exitcode == STARTUP_FAILURE for process in supervisor.processes)
 
 
 @contextlib.contextmanager
