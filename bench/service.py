@@ -16,7 +16,8 @@ loaded from a second process:
 The load generator (asyncio, raw HTTP/1.1 over ``--connections`` keep-alive connections, each
 sending its next request when the last answer is read) mixes the six endpoints in equal shares:
 ``/api/resolve``, ``/timegate/``, ``/timemap/link/``, ``/web/TSid_/`` (raw replay), ``/web/TS/``
-(browser replay) and ``/article/``, over every capture of the archive (bodies under 1 MiB). It
+(browser replay) and ``/article/``, over every capture of the archive (those whose body the
+service holds whole, up to 1 MiB; larger ones stream from the WARC file and are not measured). It
 runs ``--warmup`` seconds, then ``--seconds`` measured. An error is a transport failure, a
 timeout or a 5xx. Memory is the PSS summed over the server's processes, sampled every 0.2 s;
 CPU is the server's and the load generator's user and system time over the measured seconds.
@@ -47,7 +48,10 @@ from scoarchive import warehouse
 from scoarchive.capture.crawler import crawl
 from scoarchive.orchestration.demo import replica_crawl_config
 from scoarchive.replica import ReplicaConfig, ReplicaServer, Site
+from scoarchive.resolve.model import Capture
 from scoarchive.resolve.resolver import Resolver
+from scoarchive.service.replay import MAX_INLINE_BODY
+from scoarchive.warc.reader import read_response
 from scoarchive.warehouse import current_snapshot
 from scoarchive.warehouse.lookups import capture_rows
 
@@ -56,7 +60,6 @@ OUT = ROOT / "bench" / "out" / "service"
 BASELINE_REF = "5b64896"  # main before issue 12: ArchiveApp in service/replay.py, one process
 REPLICA = ReplicaConfig(articles_per_host=40, documents_per_host=8, slow_seconds=0.2, bomb_bytes=20 * 2**20)
 ENDPOINTS = ("api/resolve", "timegate", "timemap/link", "web id_", "web browser", "article")
-MAX_RECORD = 1 << 20  # stored record length: larger bodies stream, and are not what this measures
 
 # How `scoarchive serve` ran at the baseline: uvicorn.run on the app, one process, default
 # thread pool; the loop and parser of that day's environment (no uvloop, no httptools).
@@ -64,7 +67,10 @@ BASELINE_SERVE = """
 import sys
 sys.path.insert(0, sys.argv[1])
 import uvicorn
+from scoarchive.resolve.model import Capture
 from scoarchive.resolve.resolver import Resolver
+from scoarchive.service.replay import MAX_INLINE_BODY
+from scoarchive.warc.reader import read_response
 from scoarchive.service.replay import create_app
 resolver = Resolver(sys.argv[2])
 resolver.index()
@@ -91,6 +97,14 @@ def build_archive(root: Path) -> None:
 Request = tuple[str, str, dict[str, str]]  # endpoint, path, extra headers
 
 
+def held_whole(root: Path, capture: Capture) -> bool:
+    """Whether the service holds the capture's body whole (larger ones stream: not measured here)."""
+    content = capture.content
+    archived = read_response(root / "warcs", content.warc_file, content.warc_offset)
+    archived.close()
+    return archived.body_length <= MAX_INLINE_BODY
+
+
 def make_requests(root: Path) -> dict[str, list[Request]]:
     """Every endpoint's requests over the archive's captures, in a fixed order."""
     resolver = Resolver(root)
@@ -110,8 +124,7 @@ def make_requests(root: Path) -> dict[str, list[Request]]:
         by["timegate"].append(("timegate", f"/timegate/{url}", accept))
         by["timemap/link"].append(("timemap/link", f"/timemap/link/{url}", {}))
         for capture in resolver.captures(url):
-            small = capture.content.warc_length < MAX_RECORD
-            if capture.url != url or capture.record_type != "response" or not small:
+            if capture.url != url or capture.record_type != "response" or not held_whole(root, capture):
                 continue
             stamp = resolver.memento_timestamp(capture)
             by["web id_"].append(("web id_", f"/web/{stamp}id_/{url}", {}))

@@ -2,10 +2,11 @@
 the threads that read files.
 
 Index lookups (SQLite, tens of microseconds) run on the event loop, cheaper than a thread hop.
-Reading a WARC file or rendering a page (:meth:`Archive.run`) and querying the warehouse
-(:meth:`Archive.query`) run in threads, each kind with its own limit (``config.threads``), so a
-slow disk never stalls the loop, slow queries never hold up replay, and a bounded number of
-bodies is in memory at once.
+Reading a WARC file (:meth:`Archive.run`), rewriting a page (:meth:`Archive.render`) and querying
+the warehouse (:meth:`Archive.query`) run in threads, each kind with its own limit, so a slow disk
+never stalls the loop, slow queries never hold up replay, and a bounded number of bodies is in
+memory at once: ``config.threads`` reads (each body at most 1 MiB, larger ones stream) and
+queries, and :data:`RENDERS` rewritings (each up to 64 MiB stored, 16 MiB decoded, and its tree).
 
 Each warehouse query opens its own DuckDB connection (``warehouse.lookups``). Opening the
 snapshot and loading full-text search costs 0.1-0.3 s, unless the database is already open in
@@ -39,6 +40,9 @@ T = TypeVar("T")
 
 
 WAREHOUSE_MEMORY = "256MB"  # DuckDB's buffers for the snapshot kept open, per worker process
+
+
+RENDERS = 2  # rewritings in flight per worker: they hold the GIL, more would only hold more pages
 
 
 class _KeptOpen:
@@ -115,8 +119,12 @@ class Archive:
             self.cache.put(key, task.result())
 
     async def run(self, function: Callable[..., T], *args: object) -> T:
-        """``function(*args)``, which reads WARC files or renders, in a thread."""
-        return await self._in_thread("files", function, *args)
+        """``function(*args)``, which reads WARC files, in a thread."""
+        return await self._in_thread("files", self.config.threads, function, *args)
+
+    async def render(self, function: Callable[..., T], *args: object) -> T:
+        """``function(*args)``, which rewrites a page, in a thread."""
+        return await self._in_thread("render", RENDERS, function, *args)
 
     async def query(self, function: Callable[..., T], *args: object) -> T:
         """``function(*args)``, which queries the warehouse, in a thread."""
@@ -125,10 +133,10 @@ class Archive:
             self._kept_open.ensure()
             return function(*args)
 
-        return await self._in_thread("warehouse", kept_open)
+        return await self._in_thread("warehouse", self.config.threads, kept_open)
 
-    async def _in_thread(self, kind: str, function: Callable[..., T], *args: object) -> T:
+    async def _in_thread(self, kind: str, limit: int, function: Callable[..., T], *args: object) -> T:
         limiter = self._limiters.get(kind)
         if limiter is None:  # made on the event loop, where it is used
-            limiter = self._limiters[kind] = CapacityLimiter(self.config.threads)
+            limiter = self._limiters[kind] = CapacityLimiter(limit)
         return await anyio.to_thread.run_sync(function, *args, limiter=limiter)

@@ -67,7 +67,7 @@ class ServiceConfig:
     the address each connection arrived at, as the socket reports it (never the Host header).
     ``allowed_hosts`` are further names clients may send in ``Host``. ``cache_bytes`` bounds the
     cache of archived records and rendered pages of each worker process; ``threads`` the WARC
-    reads and renderings in flight at once in each, and apart from them the warehouse queries.
+    reads in flight at once in each, and apart from them the warehouse queries.
     """
 
     host: str = "127.0.0.1"

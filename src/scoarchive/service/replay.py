@@ -189,7 +189,7 @@ async def _browser(
             return Response(record.body, record.status, headers=headers)
         headers["Content-Length"] = str(record.body_length)
         return StreamingResponse(_stream(archive, record), record.status, headers=headers)
-    page = await archive.once(key, partial(archive.run, _render, record, capture, timestamp, top, raw_uri))
+    page = await archive.once(key, partial(archive.render, _render, record, capture, timestamp, top, raw_uri))
     if isinstance(record, ArchivedResponse):
         record.close()  # read by _render already, or not needed: another request made the page
     return Response(page.body, page.status, headers={**headers, **dict(page.headers)})
