@@ -168,6 +168,7 @@ def test_a_base_url_is_scheme_host_and_port(text: str) -> None:
 def test_the_allowed_hosts() -> None:
     assert ServiceConfig().trusted_hosts() == ["127.0.0.1", "localhost"]
     assert ServiceConfig(host="::1").trusted_hosts() == ["[::1]", "localhost"]
+    assert ServiceConfig(host="localhost").trusted_hosts() == ["localhost", "127.0.0.1", "[::1]"]
     assert parse_base_url("HTTP://[2001:db8::1]:8080/") == "http://[2001:db8::1]:8080"
     config = ServiceConfig(
         host="0.0.0.0", base_url="https://Archive.Example.org", allowed_hosts=("*.example.net",)

@@ -95,12 +95,14 @@ class ServiceConfig:
             raise ValueError("the cache size must be 0 or more, and threads at least 1")
 
     def trusted_hosts(self) -> list[str]:
-        """The names a request's Host header may carry (any port): the bound host (and
-        ``localhost`` when it is a loopback address), the base URL's host, and ``allowed_hosts``."""
+        """The names a request's Host header may carry (any port): the bound host (and, on
+        loopback, ``localhost`` and its addresses), the base URL's host, and ``allowed_hosts``."""
         names = []
         if self.host not in WILDCARDS:
             names.append(host_literal(self.host))
-            if _is_loopback(self.host):
+            if self.host == "localhost":
+                names += ["127.0.0.1", "[::1]"]
+            elif _is_loopback(self.host):
                 names.append("localhost")
         if self.base_url is not None:
             hostname = urlsplit(self.base_url).hostname
