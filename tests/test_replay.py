@@ -47,10 +47,12 @@ def base(data_dir: Path, resolver: Resolver) -> Iterator[str]:
         yield url
 
 
-def raw_get(base: str, path: str, headers: dict[str, str] | None = None, method: str = "GET"):  # type: ignore[no-untyped-def]
+def raw_get(
+    base: str, path: str, headers: dict[str, str] | None = None, method: str = "GET"
+) -> tuple[int, list[tuple[str, str]], bytes]:
     """Status, header list and body exactly as sent: no decompression, no path normalisation."""
     parts = urlsplit(base)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=30)
     own_host = any(name.lower() == "host" for name in (headers or {}))
     try:
         connection.putrequest(method, path, skip_host=own_host, skip_accept_encoding=True)
