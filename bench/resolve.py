@@ -39,7 +39,7 @@ import duckdb
 from scoarchive.core.settings import DataDir
 from scoarchive.core.urls import surt_key
 from scoarchive.resolve.resolver import Resolver
-from scoarchive.service.replay import background_server, create_app
+from scoarchive.service import background_server, create_app
 from scoarchive.warehouse.cdxj import export_cdxj
 from scoarchive.warehouse.schema import migrate
 from scoarchive.warehouse.snapshots import publish

@@ -52,7 +52,7 @@ _PUBLIC = {
     "resolve": "scoarchive.resolve.resolver",
     "Resolution": "scoarchive.resolve.model",
     "Capture": "scoarchive.resolve.model",
-    "create_app": "scoarchive.service.replay",
+    "create_app": "scoarchive.service",
     # the briefing check
     "check_briefing": "scoarchive.briefing.check",
     "CheckOptions": "scoarchive.briefing.check",
@@ -149,7 +149,7 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time, __getattr_
     from scoarchive.resolve.resolver import (
         resolve as resolve,
     )
-    from scoarchive.service.replay import (
+    from scoarchive.service import (
         create_app as create_app,
     )
     from scoarchive.upkeep.verify import (

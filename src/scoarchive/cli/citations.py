@@ -8,6 +8,7 @@ crawl or a load runs.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Annotated
 
 import typer
@@ -16,6 +17,7 @@ from scoarchive.cli.common import DataOption, archive_path, err, fail, out, user
 from scoarchive.core.dates import parse_datetime
 from scoarchive.resolve.model import Resolution
 from scoarchive.resolve.resolver import Resolver
+from scoarchive.service.config import DEFAULT_CACHE_BYTES
 from scoarchive.warehouse import WarehouseError
 
 
@@ -96,30 +98,69 @@ def serve_command(
     data: DataOption = None,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 8080,
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--base-url",
+            help="The address clients reach the service at (scheme://host[:port]; behind a proxy, its "
+            "public one), used in every absolute link [default: http://HOST:PORT].",
+        ),
+    ] = None,
+    allowed_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allowed-host",
+            help="Another name clients may send as Host (repeatable; *.example.org for subdomains). "
+            "Always allowed: --host (and localhost on loopback) and the --base-url host; others get 400.",
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, max=64, help="Worker processes [default: one per core, at most 8]."),
+    ] = None,
+    cache_mib: Annotated[
+        int,
+        typer.Option(
+            "--cache-mib",
+            min=0,
+            help="Archived records and rendered pages kept in memory, per worker (0: none).",
+        ),
+    ] = DEFAULT_CACHE_BYTES // 2**20,
 ) -> None:
     """Serve resolution, Memento (TimeGate, TimeMaps) and replay over HTTP.
 
     Open http://127.0.0.1:8080/ to search; cite http://HOST:PORT/timegate/URL in tools that speak Memento.
+    Exit status: 0 stopped (Ctrl-C), 1 no warehouse or the service failed, 2 bad input or the port is taken.
     """
-    import uvicorn
-
-    from scoarchive.service.replay import create_app
+    from scoarchive.service.config import ServiceConfig, base_url_for
+    from scoarchive.service.server import AppFactory, bind, default_workers, serve
 
     with user_errors():
+        config = ServiceConfig(
+            host=host,
+            base_url=base_url,
+            allowed_hosts=tuple(allowed_host or ()),
+            cache_bytes=cache_mib * 2**20,
+        )
         resolver = Resolver(archive_path(data))
         try:
-            resolver.index()  # build the index now, not during the first request
+            resolver.index()  # build the index now, once, not in each worker's first request
         except WarehouseError as exc:
             fail(str(exc), code=1)
-    err.print(f"Serving {resolver.data.root} on http://{host}:{port}/ (Ctrl-C to stop)")
     try:
-        uvicorn.run(
-            create_app(resolver.data.root, resolver=resolver),
-            host=host,
-            port=port,
-            log_level="warning",
-            server_header=False,
-            date_header=False,
-        )
+        sock = bind(host, port)
     except OSError as exc:
-        fail(f"cannot serve on {host}:{port}: {exc.strerror or exc}", code=1)
+        fail(f"cannot serve on {host}:{port}: {(exc.strerror or str(exc)).lower()}", code=2)
+    if config.base_url is None:
+        config = replace(config, base_url=base_url_for(host, sock.getsockname()[1]))
+    count = workers or default_workers()
+    plural = "s" if count > 1 else ""
+    err.print(
+        f"Serving {resolver.data.root} on {config.base_url}/ ({count} worker{plural}; Ctrl-C to stop)",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+    with sock:
+        if not serve(AppFactory(resolver.data.root, config), sock, count):
+            fail("the service did not start", code=1)
