@@ -1,13 +1,14 @@
 """HTML of any depth: 10,000 nested elements, past libxml2's limit of 256, lose nothing.
 
-The last link (at the deepest point) is discovered and followed, and the warehouse holds the
-page's whole text.
+The last link (at the deepest point) is discovered and followed, the warehouse holds the page's
+whole text, and the browser replay shows all of it.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 from hostile import HostileServer
 
 from scoarchive import warehouse
@@ -17,6 +18,7 @@ from scoarchive.capture.discovery import extract_links
 from scoarchive.core.html import MAX_DEPTH, flatten, parse_html
 from scoarchive.core.profile import load_profile
 from scoarchive.core.urls import ConnectTo
+from scoarchive.service import background_server, create_app
 
 DEPTH = 10_000
 DEEP_URL = "http://eng.sectsco.org/20240101/999001.html"
@@ -99,3 +101,12 @@ def test_the_last_link_is_followed_and_the_warehouse_has_the_whole_text(tmp_path
     missing = [n for n in range(DEPTH) if sentence(n) not in text]
     assert missing == [] and "After the nesting." in text
     assert titles == {"Deep page", "Last page"}
+    with background_server(create_app(tmp_path)) as base:
+        raw = httpx.get(f"{base}/web/2024id_/{DEEP_URL}", follow_redirects=True)  # nearest capture
+        page = httpx.get(f"{base}/web/2024/{DEEP_URL}", follow_redirects=True)
+    assert raw.status_code == page.status_code == 200
+    replayed = parse_html(page.text).text_content()
+    assert [n for n in range(DEPTH) if sentence(n) not in replayed] == [] and "After the nesting." in replayed
+    assert (
+        "/web/" in page.text.split("the last link")[0].rsplit("<a", 1)[-1]
+    )  # its link points into the archive

@@ -12,6 +12,7 @@ from urllib.parse import urljoin
 
 import lxml.html
 
+from scoarchive.core.html import parse_html
 from scoarchive.extract.encoding import decode_html
 
 _CSS_URL = re.compile(r"""url\(\s*(['"]?)([^'")\s]+)\1\s*\)|@import\s+(['"])([^'"]+)\3""", re.IGNORECASE)
@@ -53,14 +54,6 @@ def rewrite_css(text: str, base: str, prefix: str) -> str:
     return _CSS_URL.sub(replace, text)
 
 
-def parse_html(text: str) -> lxml.html.HtmlElement:
-    """The document tree of a page's text (an empty page gives an empty document)."""
-    parser = lxml.html.HTMLParser(encoding="utf-8")
-    return lxml.html.document_fromstring(
-        (text if text.strip() else "<html></html>").encode("utf-8", "replace"), parser=parser
-    )
-
-
 def rewrite_html(
     body: bytes, content_type: str | None, page_url: str, timestamp: str, banner: str | None
 ) -> bytes:
@@ -70,7 +63,7 @@ def rewrite_html(
     ``srcset`` and frames are done here.
     """
     text, _ = decode_html(body, content_type)
-    doc = parse_html(_CONTROLS.sub("", text))
+    doc = parse_html(_CONTROLS.sub("", text), comments=True)  # as deep as the page nests
     prefix = f"/web/{timestamp}/"
     base_element = doc.find(".//base[@href]")
     base = absolute(page_url, base_element.get("href", "")) if base_element is not None else page_url
