@@ -28,7 +28,10 @@ HostLimiter = Callable[[str], AbstractAsyncContextManager[object]]
 class HostGate:
     """Per-host politeness: at most ``concurrency`` requests in flight, starts ``delay`` apart.
 
-    A server's Retry-After pauses the whole host, not just the URL that got it.
+    The next start is counted from when a request really went, not from when it was due: on a
+    loaded machine a sleep overshoots, and counting from the due time would let the following
+    request catch up and reach the server less than ``delay`` after it. A server's Retry-After
+    pauses the whole host, not just the URL that got it.
     """
 
     def __init__(self, delay: float, concurrency: int) -> None:
@@ -42,12 +45,14 @@ class HostGate:
 
     async def __aenter__(self) -> HostGate:
         await self._slots.acquire()
-        async with self._lock:
-            now = time.monotonic()
-            start = max(now, self._next_start)
-            self._next_start = start + self.delay
-        if start > now:
-            await asyncio.sleep(start - now)
+        try:
+            async with self._lock:  # one start at a time, so each counts from the one before
+                while (wait := self._next_start - time.monotonic()) > 0:
+                    await asyncio.sleep(wait)  # again if a Retry-After paused the host meanwhile
+                self._next_start = time.monotonic() + self.delay
+        except BaseException:  # cancelled while waiting: the slot was never used
+            self._slots.release()
+            raise
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
