@@ -278,7 +278,7 @@ def test_docx_field_hyperlinks_and_tables(tmp_path: Path, simple: bool) -> None:
         ("blank.md", b"  \n\n ", "is empty"),
         ("nul.txt", b"[1] T, in: http://eng.sectsco.org/\x00\x01", "binary"),
         ("latin1.txt", "[1] Präsidentschaft, in: http://eng.sectsco.org/".encode("latin-1"), "not UTF-8"),
-        ("scan.pdf", b"%PDF-1.7\n\x00\x00binary", "unknown briefing format"),
+        ("scan.pdf", b"%PDF-1.7\n\x00\x00binary", "not a readable PDF file"),
         ("data.zip", b"PK\x03\x04" + b"\x00" * 30, "unknown briefing format"),
         ("fake.docx", b"[1] T, in: http://eng.sectsco.org/", "not a DOCX"),
         ("broken.docx", b"PK\x03\x04broken", "not a readable DOCX"),

@@ -138,7 +138,7 @@ def test_annotate_and_bundle(loaded: Path, tmp_path: Path) -> None:
     [
         ("empty.txt", b"", "empty"),
         ("binary.txt", b"\x00\x01\x02\xff\xfe" * 50, ""),
-        ("scan.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\x00\x00 stream", "unknown briefing format"),
+        ("scan.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\x00\x00 stream", "not a readable pdf"),
         ("plain.txt", b"Nothing cited here at all.", "citation"),
         ("badurl.txt", b"See [1].\n\n[1] Title, 7 June 2021, in: http://[::1/x", ""),
     ],
