@@ -52,7 +52,7 @@ def _heading(text: str) -> _Heading:
     """Title, stated date and the span of a quoted title in a note's own text."""
     quotes = quote_spans(text)
     dates = [d for d in find_dates(text) if not any(s - 1 <= d.start < e + 1 for s, e in quotes)]
-    after_comma = [d for d in dates if re.search(r",\s*$", text[: d.start])]
+    after_comma = [d for d in dates if re.search(r"[,，]\s*$", text[: d.start])]
     stated = (after_comma or dates)[0] if dates else None
     cuts = [len(text)]
     if stated:
@@ -67,19 +67,24 @@ def _heading(text: str) -> _Heading:
     else:
         cuts += [start - 1 for start, _ in quotes if start > 1]
         title = text[: min(cuts)]
-    title = squash(title).strip(" ,;:–-")
+    title = squash(title).strip(" ,;:–-，；：、")
     return _Heading(title or None, stated, title_span)
 
 
-def _urls(block: Block) -> list[str]:
-    """The block's link targets and written-out URLs, in order, each once: a URL shown as the
-    text of a link to it (``eng.sectsco.org/a.html`` linking ``https://…``) is the link's."""
+def _located_urls(block: Block) -> list[tuple[int, str]]:
+    """The block's link targets and written-out URLs with where they start, in order, each
+    once: a URL shown as the text of a link to it (``eng.sectsco.org/a.html`` linking
+    ``https://…``) is the link's."""
     found = [(link.start, link.url) for link in block.links]
     found += [(span.start, span.url) for span in url_spans(block.text)]
-    urls: dict[str, str] = {}
-    for _, url in sorted(found, key=lambda item: item[0]):
-        urls.setdefault(without_scheme(url), url)
+    urls: dict[str, tuple[int, str]] = {}
+    for start, url in sorted(found, key=lambda item: item[0]):
+        urls.setdefault(without_scheme(url), (start, url))
     return list(urls.values())
+
+
+def _urls(block: Block) -> list[str]:
+    return [url for _, url in _located_urls(block)]
 
 
 def _pieces(block: Block) -> Iterator[Block]:
@@ -104,15 +109,29 @@ def _note_start(block: Block) -> NoteStart | None:
     return item if item is not None and _urls(block) else None
 
 
-def _marker_quotes(block: Block, owners: dict[int, _Quoted]) -> None:
-    """Give each quotation of a body paragraph to the note whose marker follows it, else to the
-    last marker before it."""
+def _body_quotes(block: Block, notes: dict[int, _Quoted]) -> dict[str, _Quoted]:
+    """The quotations of a body paragraph, by owner: each goes to the citation whose mark
+    follows it (a note marker, or a URL written or linked right after the quotation), else to
+    the last one before it; given to ``notes`` by note number, returned by URL for the
+    paragraph's own links. A paragraph without note markers lends all its quotations to all
+    its links, since nothing says which of them a quotation comes from."""
     found = markers(block.text)
+    located = _located_urls(block)
+    own = {url: _Quoted() for _, url in located}
+    anchors: list[tuple[int, int | str]] = sorted([*found, *located], key=lambda anchor: anchor[0])
     for quotation in quotations(block.text):
-        after = [n for position, n in found if position >= quotation.end]
-        before = [n for position, n in found if position < quotation.start]
-        if after or before:
-            owners.setdefault(after[0] if after else before[-1], _Quoted()).add([quotation])
+        if not found:
+            for quoted in own.values():
+                quoted.add([quotation])
+            continue
+        after = [owner for position, owner in anchors if position >= quotation.end]
+        before = [owner for position, owner in anchors if position < quotation.start]
+        owner = after[0] if after else before[-1] if before else None
+        if isinstance(owner, int):
+            notes.setdefault(owner, _Quoted()).add([quotation])
+        elif owner is not None:
+            own[owner].add([quotation])
+    return own
 
 
 def _note_citations(n: int, block: Block, body: int, quoted: _Quoted) -> list[Citation]:
@@ -148,20 +167,16 @@ def citations(blocks: list[Block]) -> list[Citation]:
             definitions[start.number] = (index, start.body)
     notes = {index: (n, body) for n, (index, body) in definitions.items()}
     owners: dict[int, _Quoted] = {}
-    for index, piece in enumerate(pieces):
-        if index not in notes:
-            _marker_quotes(piece, owners)
+    linked = {index: _body_quotes(piece, owners) for index, piece in enumerate(pieces) if index not in notes}
     found: dict[tuple[int | None, str], Citation] = {}
     for index, piece in enumerate(pieces):
         if index in notes:
             n, body = notes[index]
             cited = _note_citations(n, piece, body, owners.get(n, _Quoted()))
         else:
-            own = _Quoted()
-            own.add(quotations(piece.text))
             cited = [
-                Citation(None, check_url(url, "link"), quotes=own.quotes, terms=own.terms)
-                for url in _urls(piece)
+                Citation(None, check_url(url, "link"), quotes=quoted.quotes, terms=quoted.terms)
+                for url, quoted in linked[index].items()
             ]
         for citation in cited:
             found.setdefault((citation.n, citation.url), citation)

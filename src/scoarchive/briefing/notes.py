@@ -4,9 +4,9 @@ Word, Markdown and HTML can say structurally that a paragraph is footnote *n* (t
 readers set :attr:`Block.note <scoarchive.briefing.model.Block.note>`); many briefings type it
 instead, and those are read here from the text:
 
-- a typed footnote starts a paragraph or a line with ``[n]``, possibly after the list number a
-  word processor adds (``1. [1] Title…``), or with a Markdown definition no parser took
-  (``[^1]: …``);
+- a typed footnote starts a paragraph or a line with ``[n]`` (or a superscript ``¹``), possibly
+  after the list number a word processor adds (``1. [1] Title…``), or with a Markdown
+  definition no parser took (``[^1]: …``);
 - a numbered reference list has items ``1. Title, date, URL`` (or ``1)``); an item is a reference
   only where it cites an address, so "15. SCO-Jahrestag" in a heading is not note 15;
 - in the running text a reference is ``[n]`` (``[^n]``) or a superscript digit (``Typ¹``), which the format
@@ -22,7 +22,10 @@ from dataclasses import dataclass
 from scoarchive.briefing.dates import find_dates
 from scoarchive.briefing.urls import url_spans
 
-_TYPED = re.compile(r"\s*(?:\d{1,3}[.)]\s*)?\[\^?(\d{1,4})\]:?\s*")
+_SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+
+
+_TYPED = re.compile(rf"\s*(?:(?:\d{{1,3}}[.)]\s*)?\[\^?(\d{{1,4}})\]:?|([{_SUPERSCRIPTS}]{{1,3}}))\s*")
 
 
 _NUMBERED = re.compile(r"\s*(\d{1,3})[.)]\s+(?=\S)")
@@ -31,7 +34,7 @@ _NUMBERED = re.compile(r"\s*(\d{1,3})[.)]\s+(?=\S)")
 _LINE_START = re.compile(r"(?<=\n)")
 
 
-_SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+_DIGITS = str.maketrans(_SUPERSCRIPTS, "0123456789")
 
 
 _MARKER = re.compile(
@@ -50,7 +53,9 @@ class NoteStart:
 def typed_note(text: str) -> NoteStart | None:
     """``[n] …`` (or ``1. [n] …``) at the start of ``text``."""
     match = _TYPED.match(text)
-    return NoteStart(int(match.group(1)), match.end()) if match else None
+    if match is None:
+        return None
+    return NoteStart(int(match.group(1) or match.group(2).translate(_DIGITS)), match.end())
 
 
 def numbered_item(text: str) -> NoteStart | None:
@@ -88,6 +93,6 @@ def markers(text: str) -> list[tuple[int, int]]:
     right after a word or a closing mark (``Typ“¹``, ``2021.²``)."""
     found = []
     for match in _MARKER.finditer(text):
-        digits = match.group(1) or match.group(2).translate(str.maketrans(_SUPERSCRIPTS, "0123456789"))
+        digits = match.group(1) or match.group(2).translate(_DIGITS)
         found.append((match.start(), int(digits)))
     return found

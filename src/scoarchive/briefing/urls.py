@@ -16,7 +16,8 @@ import re
 from scoarchive.briefing.model import BriefingError, UrlSpan
 from scoarchive.core.urls import InvalidURL, split_http_url
 
-_URL_CHARS = r"""[^\s<>"“”„«»‹›‘’‚\[\]{}|\\^`]"""
+# never part of a written URL: spaces, quote marks, brackets, and CJK punctuation ("，。")
+_URL_CHARS = r"""[^\s<>"“”„«»‹›‘’‚\[\]{}|\\^`，。；：！？、（）「」【】]"""
 
 
 _URL = re.compile(rf"https?://{_URL_CHARS}*", re.IGNORECASE)

@@ -1,7 +1,7 @@
 """HTML briefings: block elements become paragraphs, anchors keep their targets, notes stay whole.
 
 HTML says more than text about notes, and the walker keeps it: an element whose id names a
-note (pandoc's ``<li id="fn1">``, ``id="footnote-2"``, ``id="endnote3"``) or that carries
+note (pandoc's ``<li id="fn1">``, Word's ``<div id="ftn1">``, ``id="endnote3"``) or that carries
 ``data-note`` (how :mod:`.markdown` renders ``[^n]:``) is note *n* as one paragraph, however
 many ``<p>`` it holds; a superscript number (``<sup>1</sup>``, ``<sup><a href="#fn1">1</a></sup>``)
 is a marker ``[1]``; an item of an ``<ol>`` is written with its number (``3. …``), as a reader
@@ -30,7 +30,8 @@ _BLOCK_TAGS = frozenset(
 _SKIP_TAGS = frozenset({"script", "style", "template", "head", "noscript"})
 
 
-_NOTE_ID = re.compile(r"(?:fn|footnote|endnote|note|en)[-:_]?(\d{1,4})$", re.IGNORECASE)
+# pandoc (fn1), Word's "Save as HTML" (ftn1, edn1), and the usual spellings of the rest
+_NOTE_ID = re.compile(r"_?(?:fn|ftn|edn|footnote|endnote|note|en)[-:_]?(\d{1,4})$", re.IGNORECASE)
 
 
 _NOTE_TAGS = frozenset({"li", "p", "div", "aside", "dd", "section"})

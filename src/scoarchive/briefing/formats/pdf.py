@@ -21,8 +21,11 @@ from __future__ import annotations
 
 import io
 import itertools
+import logging
 import re
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -177,21 +180,34 @@ def _continues(before: _Paragraph, after: _Paragraph) -> bool:
     return bool(end and start) and (end[-1] not in _SENTENCE_END or start[0].islower())
 
 
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """pypdf logs what it repairs ("EOF marker not found"); a briefing error says it in one line."""
+    logger = logging.getLogger("pypdf")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def read_pdf(data: bytes) -> Document:
     """The paragraphs of a PDF briefing; the title is the document's Info title, else its first
     paragraph."""
-    try:
-        reader = PdfReader(io.BytesIO(data), strict=False)
-        if reader.is_encrypted:
-            raise BriefingError("the PDF is encrypted: save it without a password")
-        pages = []
-        for page in reader.pages:
-            paragraphs = _paragraphs(_lines(page))
-            _annotate(page, paragraphs)
-            pages.append(paragraphs)
-        info = reader.metadata
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError, AttributeError, IndexError) as exc:
-        raise BriefingError(f"not a readable PDF file: {exc}") from None
+    with _quiet():
+        try:
+            reader = PdfReader(io.BytesIO(data), strict=False)
+            if reader.is_encrypted:
+                raise BriefingError("the PDF is encrypted: save it without a password")
+            pages = []
+            for page in reader.pages:
+                paragraphs = _paragraphs(_lines(page))
+                _annotate(page, paragraphs)
+                pages.append(paragraphs)
+            info = reader.metadata
+        except (PdfReadError, ValueError, KeyError, TypeError, OSError, AttributeError, IndexError) as exc:
+            raise BriefingError(f"not a readable PDF file: {exc}") from None
     body: list[_Paragraph] = []
     notes: list[_Paragraph] = []
     for paragraphs in pages:
