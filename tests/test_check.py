@@ -11,6 +11,8 @@ import pytest
 from conftest import ArchiveHistory, run_cli
 from tools import script
 
+from scoarchive.briefing.check import CheckOptions, check_briefing
+from scoarchive.briefing.compare import Translation
 from scoarchive.replica import ReplicaServer
 from scoarchive.warehouse import load
 
@@ -46,6 +48,13 @@ def test_example_briefing(loaded: Path) -> None:
         "verdict": "off",
     }
     assert [q["verdict"] for q in first["quotes"]] == ["found"]
+    # the short quotations of the German text: the English name is in the article; „neuen Typ“
+    # translates "new type" and is reported as another language, not as a misquote
+    name, term = first["terms"]
+    assert (name["text"], name["verdict"]) == ("Shanghai Cooperation Organisation", "found")
+    assert (term["text"], term["verdict"]) == ("neuen Typ", "other_language")
+    assert (term["quote_language"], term["source_language"]) == ("de", "en")
+    assert second["terms"] == []
     # footnote [2]'s long quotation is in the cited article
     assert second["match"] == "alias" and second["date_check"]["verdict"] == "match"
     assert len(second["quotes"]) == 1 and second["quotes"][0]["verdict"] in ("found", "found_normalised")
@@ -72,6 +81,42 @@ def test_same_briefing_in_every_format_gives_the_same_citations(loaded: Path) ->
     first = [{k: c[k] for k in keys} for c in reports[0]["citations"]]
     for report in reports[1:]:
         assert [{k: c[k] for k in keys} for c in report["citations"]] == first
+
+
+def test_quotes_are_checked_against_the_translations_given(loaded: Path, tmp_path: Path) -> None:
+    """The check takes the texts of an article's linked translations (as the warehouse will give
+    them) and finds a quotation translated from one of them; without them it is another language."""
+    briefing = tmp_path / "ru.md"
+    briefing.write_text(
+        "# Записка\n\nВан И сказал, что ШОС «способствует формированию международных отношений "
+        "нового типа» и поддерживает «Шанхайский дух»[^1].\n\n"
+        "[^1]: SCO celebrates its 20th anniversary, 16 июня 2021, <http://eng.sectsco.org/news/20210615/765514.html>\n",
+        encoding="utf-8",
+    )
+    russian = Translation(
+        "http://rus.sectsco.org/20210615/765515.html",
+        None,  # detected
+        "Министр иностранных дел Китая Ван И заявил, что ШОС способствует формированию "
+        "международных отношений нового типа и сообщества единой судьбы человечества.",
+    )
+    asked: list[list[str]] = []
+
+    def translations(record_ids):
+        asked.append(list(record_ids))
+        return {record_id: [russian] for record_id in record_ids}
+
+    options = CheckOptions.from_names(loaded)
+    (citation,) = check_briefing(briefing, options, translations=translations).report.citations
+    (quote,) = citation.quotes
+    assert quote["verdict"] == "found_normalised" or quote["verdict"] == "found"
+    assert quote["translation_url"] == russian.url and quote["translation_language"] == "ru"
+    assert (quote["quote_language"], quote["source_language"]) == ("ru", "en")
+    (term,) = citation.terms  # in no text: compared with the Russian translation, and not in it
+    assert term["verdict"] == "not_found" and term["translation_url"] == russian.url
+    assert asked == [[citation.record_id]]
+    (alone,) = check_briefing(briefing, options).report.citations
+    assert [q["verdict"] for q in alone.quotes + alone.terms] == ["other_language", "other_language"]
+    assert all(q["translation_url"] is None for q in alone.quotes)
 
 
 def test_misquote_is_reported_with_the_closest_passage(loaded: Path, tmp_path: Path) -> None:
