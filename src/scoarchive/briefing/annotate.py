@@ -33,7 +33,7 @@ from lxml import etree
 
 from scoarchive.briefing.check import BriefingReport
 from scoarchive.briefing.citations import ARCHIVED_MARK
-from scoarchive.briefing.model import BriefingError, UrlSpan
+from scoarchive.briefing.model import BriefingError, Format, UrlSpan
 from scoarchive.briefing.reader import decode_text, detect_format
 from scoarchive.briefing.urls import url_spans
 from scoarchive.core.urls import InvalidURL, canonicalize
@@ -93,6 +93,11 @@ def annotate(briefing_path: Path, out: Path, links: Mapping[str, ArchivedLink]) 
     except OSError as exc:
         raise BriefingError(f"cannot read {briefing_path}: {exc.strerror or exc}") from None
     fmt = detect_format(briefing_path, data)
+    if fmt in (Format.PDF, Format.ODT):
+        raise BriefingError(
+            f"{fmt.upper()} briefings are not annotated: annotate the DOCX, HTML, Markdown or text "
+            "it was made from"
+        )
     lookup = _Links(links)
     if fmt == "html":
         result, count = _annotate_html(data, lookup)
