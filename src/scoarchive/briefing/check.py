@@ -42,6 +42,10 @@ TranslationTexts = Callable[[Sequence[str]], Mapping[str, Sequence[SourceText]]]
 
 @dataclass
 class CitationReport:
+    """What the check found for one citation; its fields are the JSON report's (a contract for
+    citation tools: fields are added, never renamed or removed). ``quotes`` and ``terms`` hold
+    :class:`~scoarchive.briefing.compare.QuoteResult` fields, ``date_check`` a ``DateCheck``'s."""
+
     n: int | None
     url: str
     title: str | None
@@ -63,6 +67,8 @@ class CitationReport:
 
 @dataclass
 class BriefingReport:
+    """The check of one briefing: a report per citation, and the capture run if one was made."""
+
     briefing: str
     citations: list[CitationReport]
     capture: dict[str, Any] | None = None
@@ -93,6 +99,9 @@ def _json_ready(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class CheckOptions:
+    """How to check: where the archive is, and whether to capture what is missing or ask the
+    live site (both reach the network, within the profile's hosts)."""
+
     data_dir: Path
     profile: Profile
     capture_missing: bool = False

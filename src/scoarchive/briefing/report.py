@@ -12,6 +12,7 @@ _FOUND = (QuoteVerdict.FOUND, QuoteVerdict.FOUND_NORMALISED)
 
 
 def render_markdown(report: BriefingReport) -> str:
+    """A table a reviewer reads in a merge request, then each quote that was not found."""
     lines = [f"# Citation check: {report.briefing}", ""]
     verdict = "every citation is preserved" if report.all_preserved else "NOT every citation is preserved"
     lines += [f"**{verdict}** ({sum(c.resolved for c in report.citations)}/{len(report.citations)})", ""]
@@ -40,6 +41,7 @@ def render_markdown(report: BriefingReport) -> str:
 
 
 def render_html(report: BriefingReport) -> str:
+    """A standalone page with the same table, for publishing next to the briefing."""
     rows = []
     for c in report.citations:
         archived = (

@@ -8,7 +8,8 @@ shows (pypdf reports each piece with its position and font size):
   paragraph cut by a page break goes on when the next page starts mid-sentence;
 - a footnote reference is a small raised number (``Typ¹``) and is written ``[n]``; a line that
   starts with a number set apart from its text (small, or a piece of its own, as Word and
-  Writer set the number of a footnote) starts note *n*;
+  Writer set the number of a footnote) starts note *n*, and the paragraphs after it on the page
+  are notes too (a paragraph that starts no note is the previous note's next paragraph);
 - lines stay joined by line breaks, so a URL wrapped at a line end is re-joined by
   :func:`scoarchive.briefing.urls.url_spans` and a quotation is compared with whitespace folded;
   a line that ends in a hyphen after a letter goes on without one ("e-commerce", and the
@@ -156,21 +157,33 @@ def _paragraphs(lines: list[_Line]) -> list[_Paragraph]:
     return paragraphs
 
 
+def _resolved(value: Any) -> Any:
+    """A PDF object with indirect references followed (pypdf leaves them to the reader)."""
+    return value.get_object() if hasattr(value, "get_object") else value
+
+
 def _annotate(page: Any, paragraphs: list[_Paragraph]) -> None:
     """Each URI link annotation becomes a link of the paragraph whose line lies in its rectangle."""
-    for annotation in page.get("/Annots") or []:
-        annotation = annotation.get_object()
-        action = annotation.get("/A")
-        uri = action.get_object().get("/URI") if action is not None else None
+    for annotation in _resolved(page.get("/Annots")) or []:
+        annotation = _resolved(annotation)
+        action = _resolved(annotation.get("/A"))
+        uri = _resolved(action.get("/URI")) if action is not None else None
         if annotation.get("/Subtype") != "/Link" or not uri or not is_http(str(uri)):
             continue
-        _, y1, _, y2 = (float(value) for value in annotation.get("/Rect", [0, 0, 0, 0]))
+        rectangle = _resolved(annotation.get("/Rect")) or [0, 0, 0, 0]
+        _, y1, _, y2 = (float(_resolved(value)) for value in rectangle)
         low, high = min(y1, y2) - 2, max(y1, y2) + 2
         for paragraph in paragraphs:
             place = next((start for line, start in paragraph.lines if low <= line.y <= high), None)
             if place is not None:
                 paragraph.links.append(Link(str(uri), place))
                 break
+
+
+def _join(paragraph: _Paragraph, more: _Paragraph) -> None:
+    offset = len(paragraph.text) + 1
+    paragraph.text += "\n" + more.text
+    paragraph.links += [Link(link.url, link.start + offset) for link in more.links]
 
 
 def _continues(before: _Paragraph, after: _Paragraph) -> bool:
@@ -211,15 +224,17 @@ def read_pdf(data: bytes) -> Document:
     body: list[_Paragraph] = []
     notes: list[_Paragraph] = []
     for paragraphs in pages:
-        page_notes = [p for p in paragraphs if p.lines and _line_text(p.lines[0][0])[1]]
-        page_body = [p for p in paragraphs if p not in page_notes]
+        starts = [index for index, p in enumerate(paragraphs) if _line_text(p.lines[0][0])[1]]
+        cut = starts[0] if starts else len(paragraphs)
+        page_body = paragraphs[:cut]
         if body and page_body and _continues(body[-1], page_body[0]):
-            first = page_body.pop(0)
-            offset = len(body[-1].text) + 1
-            body[-1].text += "\n" + first.text
-            body[-1].links += [Link(link.url, link.start + offset) for link in first.links]
+            _join(body[-1], page_body.pop(0))
         body += page_body
-        notes += page_notes
+        for index in range(cut, len(paragraphs)):  # the notes at the foot of the page
+            if index in starts:
+                notes.append(paragraphs[index])
+            else:
+                _join(notes[-1], paragraphs[index])  # a further paragraph of the same note
     blocks = [Block(p.text, p.links) for p in body + notes if p.text.strip() or p.links]
     title = squash(str(info.title)) if info is not None and info.title else ""
     return Document(title or (squash(blocks[0].text) if blocks else ""), blocks)
