@@ -77,7 +77,7 @@ def test_same_briefing_in_every_format_gives_the_same_citations(loaded: Path) ->
         check_json(str(BRIEFINGS / name), "--data", str(loaded))[1]
         for name in ("example.txt", "example.md", "example.html", "example.docx")
     ]
-    keys = ("n", "url", "title", "resolved", "archived_url", "match", "date_check", "quotes")
+    keys = ("n", "url", "title", "resolved", "archived_url", "match", "date_check", "quotes", "terms")
     first = [{k: c[k] for k in keys} for c in reports[0]["citations"]]
     for report in reports[1:]:
         assert [{k: c[k] for k in keys} for c in report["citations"]] == first

@@ -4,8 +4,9 @@ HTML says more than text about notes, and the walker keeps it: an element whose 
 note (pandoc's ``<li id="fn1">``, Word's ``<div id="ftn1">``, ``id="endnote3"``) or that carries
 ``data-note`` (how :mod:`.markdown` renders ``[^n]:``) is note *n* as one paragraph, however
 many ``<p>`` it holds; a superscript number (``<sup>1</sup>``, ``<sup><a href="#fn1">1</a></sup>``)
-is a marker ``[1]``; an item of an ``<ol>`` is written with its number (``3. …``), as a reader
-sees it, so a list of references numbered by the browser reads like a typed one.
+is a marker ``[1]``, and a number that links to the source itself is note *n* too; an item of
+an ``<ol>`` is written with its number (``3. …``), as a reader sees it, so a list of references
+numbered by the browser reads like a typed one.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ class _Walker:
         self.links: list[Link] = []
         self.length = 0
         self.note: int | None = None
+        self.linked_notes: dict[int, Block] = {}  # notes that are only a numbered link
 
     def emit(self, text: str | None) -> None:
         if text:
@@ -98,17 +100,28 @@ class _Walker:
         self.emit(element.tail)
 
     def _reference(self, element: etree._Element, tag: str) -> bool:
-        """A note reference (``<sup>2</sup>``, ``<a href="#fn1">1</a>``) written as ``[n]``."""
-        href = "".join(element.get("href", "").split()) if tag == "a" else ""
-        if tag == "sup" or (tag == "a" and href.startswith("#")):
-            match = _REFERENCE.fullmatch(element.text_content().strip())
-            if match:
-                for anchor in element.iter("a"):
-                    if is_http(target := "".join(anchor.get("href", "").split())):
-                        self.links.append(Link(target, self.length))
-                self.emit(f"[{match.group(1)}]")
-                return True
-        return False
+        """A note reference (``<sup>2</sup>``, ``<a href="#fn1">1</a>``) written as ``[n]``; a
+        number that links to the source itself (``<sup><a href="https://…">1</a></sup>``, a
+        Markdown ``[1]`` with a definition ``[1]: https://… "Title"``) is also note n, made of
+        the link's title and target unless the briefing defines note n in full."""
+        if tag not in ("sup", "a"):
+            return False
+        match = _REFERENCE.fullmatch(element.text_content().strip())
+        if match is None:
+            return False
+        anchors = [element] if tag == "a" else list(element.iter("a"))
+        targets = [(a, "".join(a.get("href", "").split())) for a in anchors]
+        if tag == "a" and not targets[0][1].startswith("#") and not is_http(targets[0][1]):
+            return False
+        number = int(match.group(1))
+        for anchor, target in targets:
+            if is_http(target):
+                text = f"{anchor.get('title', '')}, {target}".lstrip(", ")
+                self.linked_notes.setdefault(
+                    number, Block(text, [Link(target, len(text) - len(target))], number)
+                )
+        self.emit(f"[{number}]")
+        return True
 
     def _inline(self, element: etree._Element, tag: str) -> None:
         if tag == "a" and is_http(href := "".join(element.get("href", "").split())):
@@ -144,4 +157,5 @@ def read_html(text: str) -> Document:
     walker = _Walker()
     walker.walk(tree)
     walker.flush()
-    return Document(_title(tree), walker.blocks)
+    # first, so that a note the briefing writes out in full is the one that counts
+    return Document(_title(tree), [*walker.linked_notes.values(), *walker.blocks])
