@@ -95,7 +95,7 @@ def _sniff(data: bytes, name: str) -> Format:
                 names = archive.namelist()
                 if "word/document.xml" in names:
                     return Format.DOCX
-                if "mimetype" in names and archive.read("mimetype").strip() == ODT_MIMETYPE.encode():
+                if "mimetype" in names and archive.read("mimetype").startswith(ODT_MIMETYPE.encode()):
                     return Format.ODT
         except zipfile.BadZipFile:
             pass

@@ -3,9 +3,12 @@
 The text is read from the XML runs rather than python-docx's ``paragraph.text``, because a
 citation's address is often only in a hyperlink relationship or a ``HYPERLINK`` field, and a
 tracked deletion must not be read as text. A number typed in superscript is a note reference,
-as Word's own footnote references are. Footnotes and endnotes are numbered in the order the
-body refers to them, as Word displays them; when a briefing has both, the endnotes are numbered
-after the footnotes, so every note has a number of its own.
+as Word's own footnote references are. A paragraph of a numbered list (Word's automatic
+numbering, ``w:numPr`` on the paragraph or its style, decimal format) is written with its
+number (``1. …``), as Word shows it, so a reference list Word numbers reads like a typed one.
+Footnotes and endnotes are numbered in the order the body refers to them, as Word displays
+them; when a briefing has both, the endnotes are numbered after the footnotes, so every note
+has a number of its own.
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ _W_INSTR, _W_FLD_SIMPLE, _W_DEL = qn("w:instrText"), qn("w:fldSimple"), qn("w:de
 _W_P, _W_ID, _W_TYPE, _W_INSTR_ATTR = qn("w:p"), qn("w:id"), qn("w:type"), qn("w:instr")
 
 
-_W_R, _W_VERT_ALIGN, _W_VAL = qn("w:r"), qn("w:vertAlign"), qn("w:val")
+_W_R, _W_VERT_ALIGN, _W_VAL, _W_ILVL_ATTR = qn("w:r"), qn("w:vertAlign"), qn("w:val"), qn("w:ilvl")
 
 
 _FIELD_LINK = re.compile(r'HYPERLINK\s+"([^"]+)"')
@@ -109,6 +112,49 @@ def _superscript_number(run: etree._Element) -> str | None:
     return text if text.isdigit() and len(text) <= 3 else None
 
 
+class _Numbering:
+    """Word's automatic list numbers: which lists count in decimals, and where each one is."""
+
+    def __init__(self, document: docx.document.Document) -> None:
+        self.formats: dict[tuple[str, str], tuple[str, int]] = {}  # (numId, ilvl) -> (numFmt, start)
+        self.counts: dict[tuple[str, str], int] = {}
+        try:
+            root = document.part.numbering_part.element
+        except (KeyError, NotImplementedError):
+            return
+        levels: dict[str, dict[str, tuple[str, int]]] = {}
+        for abstract in root.iter(qn("w:abstractNum")):
+            levels[abstract.get(qn("w:abstractNumId"), "")] = {
+                level.get(_W_ILVL_ATTR, "0"): (
+                    _val(level, "w:numFmt") or "decimal",
+                    int(_val(level, "w:start") or 1),
+                )
+                for level in abstract.iter(qn("w:lvl"))
+            }
+        for num in root.iter(qn("w:num")):
+            for ilvl, value in levels.get(_val(num, "w:abstractNumId") or "", {}).items():
+                self.formats[(num.get(qn("w:numId"), ""), ilvl)] = value
+
+    def prefix(self, paragraph: Paragraph) -> str:
+        """``n. `` for a paragraph of a decimal list, counted in document order; else nothing."""
+        num_pr = paragraph._p.find(f"{qn('w:pPr')}/{qn('w:numPr')}")
+        if num_pr is None and paragraph.style is not None:
+            num_pr = paragraph.style.element.find(f"{qn('w:pPr')}/{qn('w:numPr')}")
+        if num_pr is None:
+            return ""
+        key = (_val(num_pr, "w:numId") or "", _val(num_pr, "w:ilvl") or "0")
+        fmt, start = self.formats.get(key, ("", 1))
+        if fmt != "decimal":
+            return ""
+        self.counts[key] = self.counts.get(key, start - 1) + 1
+        return f"{self.counts[key]}. "
+
+
+def _val(element: etree._Element, child: str) -> str | None:
+    found = element.find(qn(child))
+    return found.get(_W_VAL) if found is not None else None
+
+
 def _rels(part: Part) -> dict[str, str]:
     return {rid: rel.target_ref for rid, rel in part.rels.items() if rel.is_external}
 
@@ -133,15 +179,18 @@ def read_docx(data: bytes) -> Document:
     blocks = []
     title = ""
     rels = _rels(document.part)
+    numbering = _Numbering(document)
     for child in body.iterchildren(_W_P, qn("w:tbl")):
         for element in [child] if child.tag == _W_P else child.iter(_W_P):
+            paragraph = Paragraph(element, document)
             walker = _Paragraph(rels, numbers)
+            walker.emit(numbering.prefix(paragraph))
             walker.walk(element)
             block = walker.block()
             if not block.text.strip():
                 continue
             blocks.append(block)
-            style = Paragraph(element, document).style
+            style = paragraph.style
             if not title and style is not None and style.name.startswith(("Title", "Heading")):
                 title = squash(block.text)
     notes = _notes(document, RT.FOOTNOTES, "footnote", _W_FOOTNOTE_REF, numbers)

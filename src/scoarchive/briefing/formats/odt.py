@@ -20,7 +20,7 @@ from lxml import etree
 from scoarchive.briefing.model import Block, BriefingError, Document, Link, squash
 from scoarchive.briefing.urls import is_http
 
-ODT_MIMETYPE = "application/vnd.oasis.opendocument.text"
+ODT_MIMETYPE = "application/vnd.oasis.opendocument.text"  # and "…text-web", an HTML page saved by Writer
 
 
 _NS = {

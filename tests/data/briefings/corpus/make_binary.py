@@ -45,8 +45,9 @@ class Spec:
     """A briefing: title, body paragraphs with ``[n]`` markers (each once, as Word numbers every
     reference as a note of its own), and its notes.
 
-    ``notes`` are Word footnotes, endnotes, or a typed list ("typed": "n. text" paragraphs under
-    a heading, superscript numbers in the text); ``links`` is how a URL in a note is written:
+    ``notes`` are Word footnotes, endnotes, a typed list ("typed": "n. text" paragraphs under
+    a heading, superscript numbers in the text) or a list Word numbers ("numbered": "List
+    Number" paragraphs, ``[n]`` typed in the text); ``links`` is how a URL in a note is written:
     a hyperlink relationship, a ``HYPERLINK`` field, or plain text. ``[label](url)`` in a note is
     a link whose visible text is the label.
     """
@@ -185,6 +186,8 @@ def build(spec: Spec) -> Document:
             number = int(match.group(1))
             if spec.kind == "typed":
                 _run(paragraph, str(number), superscript=True)
+            elif spec.kind == "numbered":
+                _run(paragraph, f"[{number}]")
             else:
                 _reference(paragraph, spec.kind, number)
             position = match.end()
@@ -193,6 +196,10 @@ def build(spec: Spec) -> Document:
         document.add_heading("Quellen", level=2)
         for number, text in spec.notes.items():
             _with_links(document.add_paragraph()._p, document.part, f"{number}. {text}", spec.links)
+    elif spec.kind == "numbered":
+        document.add_heading("References", level=2)
+        for text in spec.notes.values():
+            _with_links(document.add_paragraph(style="List Number")._p, document.part, text, spec.links)
     else:
         _notes_part(document, spec)
     return document
@@ -258,6 +265,19 @@ SPECS = {
         },
         links="text",
     ),
+    "42-en-docx-numbered-list": Spec(
+        "Briefing: SCO and Afghanistan",
+        [
+            "The SCO-Afghanistan Contact Group met on 13 July 2021 [1]. The foreign ministers "
+            'called for "an independent, neutral, united, democratic and peaceful state" [2].',
+        ],
+        {
+            1: "Meeting of the SCO-Afghanistan Contact Group, 13 July 2021, https://eng.sectsco.org/news/20210713/768100.html",
+            2: "Joint statement of the SCO-Afghanistan Contact Group, 14.07.2021, "
+            "https://eng.sectsco.org/news/20210714/768240.html",
+        },
+        kind="numbered",
+    ),
 }
 
 
@@ -273,6 +293,7 @@ OFFICE = (
     ("37-de-odt-long-urls.odt", "36-de-html-long-urls.html", "odt:writer8"),
     ("38-de-pdf-long-urls.pdf", "37-de-odt-long-urls.odt", "pdf:writer_pdf_Export"),
     ("39-en-pdf-hard-wrapped.pdf", "08-en-ranges-wrapped.txt", "pdf:writer_pdf_Export"),  # printed text
+    ("43-en-pdf-numbered-list.pdf", "42-en-docx-numbered-list.docx", "pdf:writer_pdf_Export"),
 )
 
 
