@@ -63,6 +63,8 @@ def test_example_briefing() -> None:
         ("example.html", "html"),
         ("example.docx", "docx"),
         ("example-footnotes.docx", "docx"),  # Word's own footnotes, not a typed list
+        ("example.odt", "odt"),  # example-footnotes.docx saved by LibreOffice Writer
+        ("example.pdf", "pdf"),  # and printed by it
     ],
 )
 def test_every_format_gives_the_same_citations(name: str, fmt: str) -> None:
@@ -416,7 +418,7 @@ def test_pandoc_footnotes_with_several_paragraphs() -> None:
         ("(www.sectsco.org)", ["http://www.sectsco.org"]),
         ("at eng.sectsco.org./20240704/1460010.html,", ["http://eng.sectsco.org./20240704/1460010.html"]),
         ("rus.sectsco.org/news/20210615/\n765514.html", ["http://rus.sectsco.org/news/20210615/765514.html"]),
-        ("chn.sectsco.org/20250724/1922437.html。", ["http://chn.sectsco.org/20250724/1922437.html"]),
+        ("详见chn.sectsco.org/20250724/1922437.html。", ["http://chn.sectsco.org/20250724/1922437.html"]),
         ("z.B./u.a. und inkl.mwst/Jahr, e.g./i.e., 3.5/4, Bd.II/3", []),
         ("mail presse@sectsco.org/x or sectsco.org without a path", []),
         (

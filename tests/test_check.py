@@ -75,7 +75,14 @@ def test_example_briefing(loaded: Path) -> None:
 def test_same_briefing_in_every_format_gives_the_same_citations(loaded: Path) -> None:
     reports = [
         check_json(str(BRIEFINGS / name), "--data", str(loaded))[1]
-        for name in ("example.txt", "example.md", "example.html", "example.docx")
+        for name in (
+            "example.txt",
+            "example.md",
+            "example.html",
+            "example.docx",
+            "example.odt",
+            "example.pdf",
+        )
     ]
     keys = ("n", "url", "title", "resolved", "archived_url", "match", "date_check", "quotes", "terms")
     first = [{k: c[k] for k in keys} for c in reports[0]["citations"]]

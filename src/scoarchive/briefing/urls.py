@@ -31,7 +31,7 @@ _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 
 
 _BARE_URL = re.compile(
-    rf"(?<![\w@./:%+-])(?:"
+    rf"(?<![A-Za-z0-9_@./:%+-])(?:"  # ASCII only: a CJK character may touch an address
     rf"(?i:www\.{_LABEL}(?:\.{_LABEL})+)\.?(?::\d{{1,5}})?(?:/{_URL_CHARS}*)?"  # www.sectsco.org
     # eng.sectsco.org/20210615/765514.html, eng.sectsco.org./…
     rf"|{_LABEL}(?:\.{_LABEL})*\.(?:[a-z]{{2}}|{_GENERIC_TLDS})\.?(?::\d{{1,5}})?/{_URL_CHARS}*"

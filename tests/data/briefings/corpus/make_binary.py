@@ -294,6 +294,9 @@ OFFICE = (
     ("38-de-pdf-long-urls.pdf", "37-de-odt-long-urls.odt", "pdf:writer_pdf_Export"),
     ("39-en-pdf-hard-wrapped.pdf", "08-en-ranges-wrapped.txt", "pdf:writer_pdf_Export"),  # printed text
     ("43-en-pdf-numbered-list.pdf", "42-en-docx-numbered-list.docx", "pdf:writer_pdf_Export"),
+    # the example briefing, as Writer saves the Word version with its own footnotes
+    ("../example.odt", "../example-footnotes.docx", "odt"),
+    ("../example.pdf", "../example-footnotes.docx", "pdf:writer_pdf_Export"),
 )
 
 
