@@ -16,8 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache, lru_cache
-
-from py3langid.langid import MODEL_FILE, LanguageIdentifier
+from typing import Any
 
 LANGUAGES = ("en", "ru", "zh", "de", "fr")
 
@@ -34,7 +33,10 @@ class Detected:
 
 
 @cache
-def _identifier() -> LanguageIdentifier:
+def _identifier() -> Any:
+    """The model, loaded on first use (numpy and a 2 MB model: not for every command's start)."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
     identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     identifier.set_languages(list(LANGUAGES))
     return identifier
