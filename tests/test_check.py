@@ -90,6 +90,25 @@ def test_same_briefing_in_every_format_gives_the_same_citations(loaded: Path) ->
         assert [{k: c[k] for k in keys} for c in report["citations"]] == first
 
 
+def test_markdown_footnotes_one_under_the_other_are_checked_apart(loaded: Path, tmp_path: Path) -> None:
+    """The issue's case: [^2] directly under [^1] once took [^1]'s number, title, date and quotes."""
+    briefing = tmp_path / "consecutive.md"
+    briefing.write_text(
+        '# Note\n\nWang Yi: "we use the single SCO voice to promote the formation of a new type of '
+        'international relations"[^1]. Norov met Alibaba[^2].\n\n'
+        "[^1]: SCO celebrates its 20th anniversary, 16. Juni 2021, in: <http://eng.sectsco.org/news/20210615/765514.html>\n"
+        "[^2]: SCO Secretary-General’s videoconference with Alibaba Group delegation, 7. Juni 2021, in: "
+        "<http://eng.sectsco.org/news/20210607/765371.html>\n",
+        encoding="utf-8",
+    )
+    code, report = check_json(str(briefing), "--data", str(loaded))
+    first, second = report["citations"]
+    assert code == 0 and (first["n"], second["n"]) == (1, 2)
+    assert first["date_check"]["verdict"] == "off" and second["date_check"]["verdict"] == "match"
+    assert [q["verdict"] for q in first["quotes"]] == ["found"] and second["quotes"] == []
+    assert second["title"] == "SCO Secretary-General’s videoconference with Alibaba Group delegation"
+
+
 def test_quotes_are_checked_against_the_translations_given(loaded: Path, tmp_path: Path) -> None:
     """The check takes the texts of an article's linked translations (as the warehouse will give
     them) and finds a quotation translated from one of them; without them it is another language."""
