@@ -147,3 +147,10 @@ def test_bom_kept_and_unreadable_input(tmp_path: Path) -> None:
     assert (tmp_path / "out.txt").read_text(encoding="utf-8") == f"\ufeff[1] A, in: {JUBILEE}{NOTES[0]}\n"
     with pytest.raises(BriefingError, match="cannot read"):
         annotate(tmp_path / "missing.txt", tmp_path / "out.txt", LINKS)
+
+
+@pytest.mark.parametrize("name", ["30-de-pdf-footnotes.pdf", "27-de-odt-footnotes.odt"])
+def test_pdf_and_odt_are_refused_in_one_line(tmp_path: Path, name: str) -> None:
+    with pytest.raises(BriefingError, match="briefings are not annotated") as raised:
+        annotate(DATA / "corpus" / name, tmp_path / name, LINKS)
+    assert "\n" not in str(raised.value) and not (tmp_path / name).exists()

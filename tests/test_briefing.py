@@ -13,6 +13,7 @@ import pytest
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 
+from scoarchive.briefing.dates import find_dates
 from scoarchive.briefing.model import BriefingError, Citation
 from scoarchive.briefing.reader import parse_briefing, parse_text
 from scoarchive.briefing.urls import url_spans
@@ -32,7 +33,7 @@ def _make_docx():
 
 
 def summary(citation: Citation) -> tuple:
-    return (citation.n, citation.url, citation.title, citation.stated_date, citation.quotes)
+    return (citation.n, citation.url, citation.title, citation.stated_date, citation.quotes, citation.terms)
 
 
 def test_example_briefing() -> None:
@@ -47,6 +48,7 @@ def test_example_briefing() -> None:
     )
     assert jubilee.quotes[0].endswith("community of common destiny for humankind.")
     assert not any("neuen Typ" in q or q == "Shanghai Cooperation Organisation" for q in jubilee.quotes)
+    assert jubilee.terms == ["Shanghai Cooperation Organisation", "neuen Typ"]  # short: terms
     assert (alibaba.n, alibaba.url, alibaba.stated_date) == (2, ALIBABA, date(2021, 6, 7))
     assert alibaba.title == "SCO Secretary-General’s videoconference with Alibaba Group delegation"
     (quote,) = alibaba.quotes  # the outer „…“, with the inner "…" inside it
@@ -61,6 +63,8 @@ def test_example_briefing() -> None:
         ("example.html", "html"),
         ("example.docx", "docx"),
         ("example-footnotes.docx", "docx"),  # Word's own footnotes, not a typed list
+        ("example.odt", "odt"),  # example-footnotes.docx saved by LibreOffice Writer
+        ("example.pdf", "pdf"),  # and printed by it
     ],
 )
 def test_every_format_gives_the_same_citations(name: str, fmt: str) -> None:
@@ -274,11 +278,13 @@ def test_docx_field_hyperlinks_and_tables(tmp_path: Path, simple: bool) -> None:
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
+        ("fake.pdf", b"[1] T, in: http://eng.sectsco.org/", "is not a PDF file"),
+        ("broken.odt", b"PK\x03\x04broken", "not a readable ODT file"),
         ("empty.txt", b"", "is empty"),
         ("blank.md", b"  \n\n ", "is empty"),
         ("nul.txt", b"[1] T, in: http://eng.sectsco.org/\x00\x01", "binary"),
         ("latin1.txt", "[1] Präsidentschaft, in: http://eng.sectsco.org/".encode("latin-1"), "not UTF-8"),
-        ("scan.pdf", b"%PDF-1.7\n\x00\x00binary", "unknown briefing format"),
+        ("scan.pdf", b"%PDF-1.7\n\x00\x00binary", "not a readable PDF file"),
         ("data.zip", b"PK\x03\x04" + b"\x00" * 30, "unknown briefing format"),
         ("fake.docx", b"[1] T, in: http://eng.sectsco.org/", "not a DOCX"),
         ("broken.docx", b"PK\x03\x04broken", "not a readable DOCX"),
@@ -337,3 +343,105 @@ def test_docx_runs_tabs_breaks_hyphens_and_tracked_deletions(tmp_path: Path) -> 
     document.save(tmp_path / "b.docx")
     (citation,) = parse_briefing(tmp_path / "b.docx").citations
     assert (citation.title, citation.stated_date) == ("SCO Secretary-General", date(2021, 6, 7))
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "written"),
+    [
+        ("On 20 January 2022 the Secretary-General", date(2022, 1, 20), "20 January 2022"),
+        ("31 августа 2023 года Генеральный секретарь", date(2023, 8, 31), "31 августа 2023"),
+        ("2025年7月24日，秘书长", date(2025, 7, 24), "2025年7月24日"),
+        ("早在2017 年 9 月 20 日，秘书处", date(2017, 9, 20), "2017 年 9 月 20 日"),
+        (
+            "am 15.-16. Juni 2021 in Duschanbe",
+            date(2021, 6, 15),
+            "15.-16. Juni 2021",
+        ),  # a range: its first day
+        ("held on 15-16 June 2021", date(2021, 6, 15), "15-16 June 2021"),
+        ("held on June 15-16, 2021", date(2021, 6, 15), "June 15-16, 2021"),
+        ("23–24 июня 2021", date(2021, 6, 23), "23–24 июня 2021"),
+        ("the 7th of June 2021", date(2021, 6, 7), "7th of June 2021"),
+        ("2021年6月15日至16日", date(2021, 6, 15), "2021年6月15日至16日"),
+    ],
+)
+def test_dates_as_the_site_and_briefings_write_them(text: str, value: date, written: str) -> None:
+    (found,) = find_dates(text)
+    assert (found.value, found.text) == (value, written)
+
+
+@pytest.mark.parametrize("text", ["30-31 June 2021", "Version 3 2021", "Juni 2021", "31.02.2021"])
+def test_impossible_ranges_and_look_alikes_are_no_dates(text: str) -> None:
+    assert find_dates(text) == []
+
+
+@pytest.mark.parametrize("gap", ["\n", "\n\n", "\n\n\n", "\n   \n"])
+def test_markdown_footnotes_stand_alone_however_spaced(gap: str) -> None:
+    text = (
+        "# Note\n\nThe SCO marked its anniversary[^1] and met Alibaba[^2].\n\n"
+        f"[^1]: SCO celebrates its 20th anniversary, 15 June 2021, in: <{JUBILEE}>{gap}"
+        "[^2]: SCO Secretary-General’s videoconference with Alibaba Group delegation, 7 June 2021, "
+        f"in: <{ALIBABA}>\n"
+    )
+    jubilee, alibaba = parse_text(text, "md").citations
+    assert (jubilee.n, jubilee.url, jubilee.title, jubilee.stated_date) == (
+        1,
+        JUBILEE,
+        "SCO celebrates its 20th anniversary",
+        date(2021, 6, 15),
+    )
+    assert (alibaba.n, alibaba.url, alibaba.stated_date) == (2, ALIBABA, date(2021, 6, 7))
+    assert alibaba.title == "SCO Secretary-General’s videoconference with Alibaba Group delegation"
+
+
+def test_pandoc_footnotes_with_several_paragraphs() -> None:
+    text = (
+        "# Note\n\nText.[^long] More.[^2]\n\n"
+        f"[^long]: First paragraph, 15 June 2021, in:\n    <{JUBILEE}>\n\n"
+        '    A second paragraph quotes "a new type of international relations" here.\n\n'
+        "    And a third.\n"
+        f"[^2]: Alibaba, 7 June 2021, <{ALIBABA}>\n"
+    )
+    first, second = parse_text(text, "md").citations
+    assert (first.n, first.url, first.title, first.quotes) == (
+        3,  # a label that is no number is numbered after the numeric ones
+        JUBILEE,
+        "First paragraph",
+        ["a new type of international relations"],
+    )
+    assert (second.n, second.url, second.quotes) == (2, ALIBABA, [])
+
+
+@pytest.mark.parametrize(
+    ("text", "urls"),
+    [
+        ("see eng.sectsco.org/20210615/765514.html.", ["http://eng.sectsco.org/20210615/765514.html"]),
+        ("(www.sectsco.org)", ["http://www.sectsco.org"]),
+        ("at eng.sectsco.org./20240704/1460010.html,", ["http://eng.sectsco.org./20240704/1460010.html"]),
+        ("rus.sectsco.org/news/20210615/\n765514.html", ["http://rus.sectsco.org/news/20210615/765514.html"]),
+        ("详见chn.sectsco.org/20250724/1922437.html。", ["http://chn.sectsco.org/20250724/1922437.html"]),
+        ("z.B./u.a. und inkl.mwst/Jahr, e.g./i.e., 3.5/4, Bd.II/3", []),
+        ("mail presse@sectsco.org/x or sectsco.org without a path", []),
+        (
+            "http://eng.sectsco.org/a.html and eng.sectsco.org/b.html",
+            ["http://eng.sectsco.org/a.html", "http://eng.sectsco.org/b.html"],
+        ),
+    ],
+)
+def test_urls_without_a_scheme(text: str, urls: list[str]) -> None:
+    assert [span.url for span in url_spans(text)] == urls
+
+
+def test_a_written_url_that_is_a_links_text_is_the_link() -> None:
+    html = '<p>[1] Report, in: <a href="https://eng.sectsco.org/a.html">eng.sectsco.org/a.html</a></p>'
+    assert [c.url for c in parse_text(html, "html").citations] == ["https://eng.sectsco.org/a.html"]
+
+
+@pytest.mark.parametrize("fmt", ["txt", "md", "html"])
+def test_a_quote_goes_to_the_url_that_follows_it(fmt: str) -> None:
+    """In a paragraph with note markers, a quotation followed by a URL is that URL's, not the note's."""
+    url = "http://eng.sectsco.org/news/20210610/765450.html"
+    body = f'He met them [1]. The site said "the ministers approved a joint action plan", see {url}.'
+    note = "[1] Alibaba, 7 June 2021, in: " + ALIBABA
+    text = {"txt": f"{body}\n\n{note}", "md": f"{body}\n\n{note}", "html": f"<p>{body}</p><p>{note}</p>"}[fmt]
+    cited = {c.url: c for c in parse_text(text, fmt).citations}
+    assert cited[url].quotes == ["the ministers approved a joint action plan"] and cited[ALIBABA].quotes == []

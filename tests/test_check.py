@@ -11,6 +11,8 @@ import pytest
 from conftest import ArchiveHistory, run_cli
 from tools import script
 
+from scoarchive.briefing.check import CheckOptions, check_briefing
+from scoarchive.briefing.compare import Translation
 from scoarchive.core.settings import DataDir
 from scoarchive.replica import ReplicaServer
 from scoarchive.warehouse import load
@@ -47,6 +49,13 @@ def test_example_briefing(loaded: Path) -> None:
         "verdict": "off",
     }
     assert [q["verdict"] for q in first["quotes"]] == ["found"]
+    # the short quotations of the German text: the English name is in the article; „neuen Typ“
+    # translates "new type" and is reported as another language, not as a misquote
+    name, term = first["terms"]
+    assert (name["text"], name["verdict"]) == ("Shanghai Cooperation Organisation", "found")
+    assert (term["text"], term["verdict"]) == ("neuen Typ", "other_language")
+    assert (term["quote_language"], term["source_language"]) == ("de", "en")
+    assert second["terms"] == []
     # footnote [2]'s long quotation is in the cited article
     assert second["match"] == "alias" and second["date_check"]["verdict"] == "match"
     assert len(second["quotes"]) == 1 and second["quotes"][0]["verdict"] in ("found", "found_normalised")
@@ -67,12 +76,74 @@ def test_example_briefing(loaded: Path) -> None:
 def test_same_briefing_in_every_format_gives_the_same_citations(loaded: Path) -> None:
     reports = [
         check_json(str(BRIEFINGS / name), "--data", str(loaded))[1]
-        for name in ("example.txt", "example.md", "example.html", "example.docx")
+        for name in (
+            "example.txt",
+            "example.md",
+            "example.html",
+            "example.docx",
+            "example.odt",
+            "example.pdf",
+        )
     ]
-    keys = ("n", "url", "title", "resolved", "archived_url", "match", "date_check", "quotes")
+    keys = ("n", "url", "title", "resolved", "archived_url", "match", "date_check", "quotes", "terms")
     first = [{k: c[k] for k in keys} for c in reports[0]["citations"]]
     for report in reports[1:]:
         assert [{k: c[k] for k in keys} for c in report["citations"]] == first
+
+
+def test_markdown_footnotes_one_under_the_other_are_checked_apart(loaded: Path, tmp_path: Path) -> None:
+    """The issue's case: [^2] directly under [^1] once took [^1]'s number, title, date and quotes."""
+    briefing = tmp_path / "consecutive.md"
+    briefing.write_text(
+        '# Note\n\nWang Yi: "we use the single SCO voice to promote the formation of a new type of '
+        'international relations"[^1]. Norov met Alibaba[^2].\n\n'
+        "[^1]: SCO celebrates its 20th anniversary, 16. Juni 2021, in: <http://eng.sectsco.org/news/20210615/765514.html>\n"
+        "[^2]: SCO Secretary-General’s videoconference with Alibaba Group delegation, 7. Juni 2021, in: "
+        "<http://eng.sectsco.org/news/20210607/765371.html>\n",
+        encoding="utf-8",
+    )
+    code, report = check_json(str(briefing), "--data", str(loaded))
+    first, second = report["citations"]
+    assert code == 0 and (first["n"], second["n"]) == (1, 2)
+    assert first["date_check"]["verdict"] == "off" and second["date_check"]["verdict"] == "match"
+    assert [q["verdict"] for q in first["quotes"]] == ["found"] and second["quotes"] == []
+    assert second["title"] == "SCO Secretary-General’s videoconference with Alibaba Group delegation"
+
+
+def test_quotes_are_checked_against_the_translations_given(loaded: Path, tmp_path: Path) -> None:
+    """The check takes the texts of an article's linked translations (as the warehouse will give
+    them) and finds a quotation translated from one of them; without them it is another language."""
+    briefing = tmp_path / "ru.md"
+    briefing.write_text(
+        "# Записка\n\nВан И сказал, что ШОС «способствует формированию международных отношений "
+        "нового типа» и поддерживает «Шанхайский дух»[^1].\n\n"
+        "[^1]: SCO celebrates its 20th anniversary, 16 июня 2021, <http://eng.sectsco.org/news/20210615/765514.html>\n",
+        encoding="utf-8",
+    )
+    russian = Translation(
+        "http://rus.sectsco.org/20210615/765515.html",
+        None,  # detected
+        "Министр иностранных дел Китая Ван И заявил, что ШОС способствует формированию "
+        "международных отношений нового типа и сообщества единой судьбы человечества.",
+    )
+    asked: list[list[str]] = []
+
+    def translations(record_ids):
+        asked.append(list(record_ids))
+        return {record_id: [russian] for record_id in record_ids}
+
+    options = CheckOptions.from_names(loaded)
+    (citation,) = check_briefing(briefing, options, translations=translations).report.citations
+    (quote,) = citation.quotes
+    assert quote["verdict"] == "found_normalised" or quote["verdict"] == "found"
+    assert quote["translation_url"] == russian.url and quote["translation_language"] == "ru"
+    assert (quote["quote_language"], quote["source_language"]) == ("ru", "en")
+    (term,) = citation.terms  # in no text: compared with the Russian translation, and not in it
+    assert term["verdict"] == "not_found" and term["translation_url"] == russian.url
+    assert asked == [[citation.record_id]]
+    (alone,) = check_briefing(briefing, options).report.citations
+    assert [q["verdict"] for q in alone.quotes + alone.terms] == ["other_language", "other_language"]
+    assert all(q["translation_url"] is None for q in alone.quotes)
 
 
 def test_misquote_is_reported_with_the_closest_passage(loaded: Path, tmp_path: Path) -> None:
@@ -140,7 +211,7 @@ def test_annotate_and_bundle(loaded: Path, tmp_path: Path) -> None:
     [
         ("empty.txt", b"", "empty"),
         ("binary.txt", b"\x00\x01\x02\xff\xfe" * 50, ""),
-        ("scan.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\x00\x00 stream", "unknown briefing format"),
+        ("scan.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\x00\x00 stream", "not a readable pdf"),
         ("plain.txt", b"Nothing cited here at all.", "citation"),
         ("badurl.txt", b"See [1].\n\n[1] Title, 7 June 2021, in: http://[::1/x", ""),
     ],

@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from test_briefing import EXAMPLE
 
-from scoarchive.briefing.compare import check_date, check_quote
+from scoarchive.briefing.compare import Translation, check_date, check_quote
+from scoarchive.briefing.languages import detect_language
 from scoarchive.briefing.reader import parse_briefing
 from scoarchive.replica import ReplicaConfig, Site
 
@@ -28,6 +29,73 @@ SEPARATORS = st.sampled_from([" ", " ", " ", "\n", "  ", " \n "])
 def _page_texts() -> dict[int, str]:
     site = Site(ReplicaConfig(articles_per_host=2, documents_per_host=1, faults=False))
     return {a.article_id: "\n".join(a.paragraphs) for a in site.articles("eng.sectsco.org")}
+
+
+def test_example_terms_against_the_cited_page() -> None:
+    """The example's German quotations: the English name is found, „neuen Typ“ is German."""
+    jubilee, _ = parse_briefing(EXAMPLE).citations
+    page = _page_texts()[765514]
+    name, term = (check_quote(text, page) for text in jubilee.terms)
+    assert (name.text, name.verdict) == ("Shanghai Cooperation Organisation", "found")
+    assert (term.text, term.verdict, term.closest, term.similarity) == (
+        "neuen Typ",
+        "other_language",
+        "",
+        0.0,
+    )
+    assert (term.quote_language, term.source_language, term.translation_url) == ("de", "en", None)
+
+
+@pytest.mark.parametrize(
+    ("quote", "language"),
+    [
+        ("a new type of international relations", "en"),
+        ("eine neue Art internationaler Beziehungen", "de"),
+        ("новый тип международных отношений", "ru"),
+        ("新型国际关系", "zh"),
+        ("un nouveau type de relations internationales", "fr"),
+    ],
+)
+def test_languages_of_quotes(quote: str, language: str) -> None:
+    detected = detect_language(quote)
+    assert detected is not None and detected.language == language
+    assert detect_language("2021 – 42 %") is None
+
+
+def test_a_translated_quote_is_found_in_the_translation() -> None:
+    english = "The SCO will promote a new type of international relations and cooperation."
+    german = Translation(
+        "http://example.org/de", "de", "Die SCO fördert eine neue Art internationaler Beziehungen."
+    )
+    russian = Translation(
+        "http://example.org/ru", None, "ШОС будет содействовать новому типу международных отношений."
+    )
+    result = check_quote("eine neue Art internationaler Beziehungen", english, translations=[russian, german])
+    assert (result.verdict, result.translation_url, result.translation_language) == (
+        "found",
+        german.url,
+        "de",
+    )
+    assert (result.quote_language, result.source_language) == ("de", "en")
+    result = check_quote("новому типу  международных\nотношений", english, translations=[russian, german])
+    assert (result.verdict, result.translation_language) == ("found_normalised", "ru")  # detected
+    # a misquote of the translation is not_found against it, with its closest passage
+    result = check_quote("eine ganz andere Art internationaler Beziehungen", english, translations=[german])
+    assert (result.verdict, result.translation_url) == ("not_found", german.url)
+    assert "neue Art internationaler Beziehungen" in result.closest
+    # in another language and no translation in it: other_language, never not_found
+    result = check_quote("eine ganz andere Art internationaler Beziehungen", english, translations=[russian])
+    assert (result.verdict, result.quote_language, result.source_language) == ("other_language", "de", "en")
+    # found in the cited page itself: the translations are not needed
+    result = check_quote("a new type of international relations", english, translations=[german])
+    assert (result.verdict, result.translation_url) == ("found", None)
+
+
+def test_a_misquote_in_the_source_language_stays_not_found() -> None:
+    english = "The SCO will promote a new type of international relations and cooperation."
+    result = check_quote("a new kind of international relations", english)
+    assert result.verdict == "not_found" and result.similarity > 0.7
+    assert (result.quote_language, result.source_language) == ("en", "en")
 
 
 def test_example_quotes_against_the_cited_pages() -> None:

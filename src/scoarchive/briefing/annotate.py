@@ -33,7 +33,7 @@ from lxml import etree
 
 from scoarchive.briefing.check import BriefingReport
 from scoarchive.briefing.citations import ARCHIVED_MARK
-from scoarchive.briefing.model import BriefingError, UrlSpan
+from scoarchive.briefing.model import BriefingError, Format, UrlSpan
 from scoarchive.briefing.reader import decode_text, detect_format
 from scoarchive.briefing.urls import url_spans
 from scoarchive.core.urls import InvalidURL, canonicalize
@@ -93,6 +93,11 @@ def annotate(briefing_path: Path, out: Path, links: Mapping[str, ArchivedLink]) 
     except OSError as exc:
         raise BriefingError(f"cannot read {briefing_path}: {exc.strerror or exc}") from None
     fmt = detect_format(briefing_path, data)
+    if fmt in (Format.PDF, Format.ODT):
+        raise BriefingError(
+            f"{fmt.upper()} briefings are not annotated: annotate the DOCX, HTML, Markdown or text "
+            "it was made from"
+        )
     lookup = _Links(links)
     if fmt == "html":
         result, count = _annotate_html(data, lookup)
@@ -152,16 +157,29 @@ def _inline_link(text: str, start: int) -> tuple[str, int] | None:
     return (url, tail.end()) if tail else None
 
 
+def _label_start(text: str, close: int) -> int:
+    """Where the ``[label]`` that ends at ``close`` opens (brackets nest), so an address written
+    as the label (``[eng.sectsco.org/a.html](http://…)``) counts as part of the link."""
+    depth = 0
+    for position in range(close, -1, -1):
+        depth += {"]": 1, "[": -1}.get(text[position], 0)
+        if depth == 0:
+            return position
+    return close
+
+
 def _markdown_spans(text: str) -> list[UrlSpan]:
     """Links of a Markdown text, each ending after its whole construct, so that a note after it
     leaves ``[text](url)`` and ``<url>`` intact; then written-out URLs outside any construct
     (reference definitions ``[label]: URL`` excepted, which a note would break)."""
     spans = []
+    taken = []
     for position in (m.start() for m in re.finditer(r"\]\(", text)):
         if found := _inline_link(text, position):
             spans.append(UrlSpan(position, found[1], found[0]))
+            taken.append((_label_start(text, position), found[1]))
     spans += [UrlSpan(m.start(), m.end(), m.group(1)) for m in _AUTOLINK.finditer(text)]
-    taken = [(span.start, span.end) for span in spans]
+    taken += [(span.start, span.end) for span in spans]
     taken += [(m.start(), m.end()) for m in _REFERENCE.finditer(text)]
     spans += [s for s in url_spans(text) if not any(a <= s.start < b for a, b in taken)]
     return sorted(spans, key=lambda span: span.start)

@@ -1,14 +1,22 @@
+"""The briefing check: every citation resolved to its archived copy, its date and quotes checked.
+
+The quotes of a citation are checked against the text extracted from its archived copy and,
+when the caller passes ``translations`` (the texts of the article's linked translations, by the
+record id of the archived copy), against those too, so a quote translated from the Russian
+original is found in it rather than reported in another language.
+"""
+
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date
 from pathlib import Path
 from typing import Any
 
 from scoarchive import warehouse
-from scoarchive.briefing.compare import check_date, check_quote
+from scoarchive.briefing.compare import SourceText, check_date, check_quote
 from scoarchive.briefing.model import Briefing, Citation
 from scoarchive.briefing.reader import parse_briefing
 from scoarchive.capture.config import CrawlConfig, CrawlSummary
@@ -28,8 +36,16 @@ DEFAULT_SERVICE = "http://127.0.0.1:8080"
 HTML_LIMIT = 16 * 2**20
 
 
+# record ids of archived copies -> the texts of each one's linked translations
+TranslationTexts = Callable[[Sequence[str]], Mapping[str, Sequence[SourceText]]]
+
+
 @dataclass
 class CitationReport:
+    """What the check found for one citation; its fields are the JSON report's (a contract for
+    citation tools: fields are added, never renamed or removed). ``quotes`` and ``terms`` hold
+    :class:`~scoarchive.briefing.compare.QuoteResult` fields, ``date_check`` a ``DateCheck``'s."""
+
     n: int | None
     url: str
     title: str | None
@@ -46,10 +62,13 @@ class CitationReport:
     warc_offset: int | None = None
     record_id: str | None = None
     problem: str | None = None
+    terms: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
 class BriefingReport:
+    """The check of one briefing: a report per citation, and the capture run if one was made."""
+
     briefing: str
     citations: list[CitationReport]
     capture: dict[str, Any] | None = None
@@ -80,6 +99,9 @@ def _json_ready(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class CheckOptions:
+    """How to check: where the archive is, and whether to capture what is missing or ask the
+    live site (both reach the network, within the profile's hosts)."""
+
     data_dir: Path
     profile: Profile
     capture_missing: bool = False
@@ -115,8 +137,13 @@ class Checked:
     found: dict[str, Resolution]
 
 
-def check_briefing(path: Path, options: CheckOptions) -> Checked:
-    """Check every citation of the briefing at ``path``; raises BriefingError on bad input."""
+def check_briefing(
+    path: Path, options: CheckOptions, *, translations: TranslationTexts | None = None
+) -> Checked:
+    """Check every citation of the briefing at ``path``; raises BriefingError on bad input.
+
+    ``translations`` gives the linked translations of the archived copies (none by default).
+    """
     briefing = parse_briefing(path)
     resolver = Resolver(options.data_dir, profile=options.profile)
     found = _resolve_all(resolver, briefing.citations)
@@ -131,7 +158,9 @@ def check_briefing(path: Path, options: CheckOptions) -> Checked:
         captured_now = set(again)
         found.update(again)
     live = _live_states(briefing.citations, found, options) if options.live else {}
-    contents = extracted(options.data_dir, [r.capture.content.record_id for r in found.values()])
+    record_ids = [r.capture.content.record_id for r in found.values()]
+    contents = extracted(options.data_dir, record_ids)
+    translated = translations(record_ids) if translations and record_ids else {}
     reports = []
     for citation in briefing.citations:
         resolution = found.get(citation.url)
@@ -143,6 +172,7 @@ def check_briefing(path: Path, options: CheckOptions) -> Checked:
             report.date_check = asdict(check_date(citation.stated_date, None))
         else:
             _describe(report, citation, resolution, resolver, contents, options.service_url)
+            _check_quotes(report, citation, contents.get(report.record_id or ""), translated)
         reports.append(report)
     summary = capture_summary.to_dict() if capture_summary else None
     return Checked(briefing, BriefingReport(str(path), reports, summary), found)
@@ -226,9 +256,21 @@ def _describe(
     report.match = resolution.match
     report.warc_file, report.warc_offset = capture.content.warc_file, capture.content.warc_offset
     report.record_id = capture.content.record_id
-    title, published, text = contents.get(capture.content.record_id, Extracted(capture.title, None, ""))
+    title, published, _ = contents.get(capture.content.record_id, Extracted(capture.title, None, ""))
     report.archived_title = title
     report.date_check = asdict(check_date(citation.stated_date, published))
-    report.quotes = [asdict(check_quote(quote, text or "")) for quote in citation.quotes]
-    if not text and citation.quotes:
+
+
+def _check_quotes(
+    report: CitationReport,
+    citation: Citation,
+    content: Extracted | None,
+    translated: Mapping[str, Sequence[SourceText]],
+) -> None:
+    """Quotes and terms against the archived text and the translations linked to it."""
+    text = content.text if content else ""
+    others = translated.get(report.record_id or "", ())
+    report.quotes = [asdict(check_quote(quote, text or "", translations=others)) for quote in citation.quotes]
+    report.terms = [asdict(check_quote(term, text or "", translations=others)) for term in citation.terms]
+    if not text and (citation.quotes or citation.terms):
         report.problem = "no extracted text for the archived page; quotes could not be checked"

@@ -8,6 +8,11 @@ rejoins "develop-\nment"). Ellipses in the quote ("[…]", "...") are gaps: the 
 found, in order. When the quote is still not found, the report names the closest passage, so a
 reader sees at once whether one word was changed or the quote is not there at all.
 
+A quotation in another language than its source (a German briefing translating an English
+article) is not a misquote: it is looked for in the article's linked translations, when the
+check is given them, and is otherwise reported ``other_language`` with both languages, rather
+than ``not_found``.
+
 The closest passage is found on tokens (words and punctuation): windows of the quote's length
 are ranked by how many tokens they share with it (one pass, a sliding counter), and only the few
 that can win are compared exactly, by longest common subsequence, computed bit-parallel. That
@@ -22,13 +27,52 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 from functools import lru_cache
-from typing import Literal
+from typing import Protocol
 
-QuoteVerdict = Literal["found", "found_normalised", "not_found"]
+from scoarchive.briefing.languages import detect_language
 
 
-DateVerdict = Literal["match", "off", "contradicts", "none"]
+class QuoteVerdict(StrEnum):
+    """Whether a quotation is in its source (values are the JSON report's)."""
+
+    FOUND = "found"
+    FOUND_NORMALISED = "found_normalised"
+    NOT_FOUND = "not_found"
+    OTHER_LANGUAGE = "other_language"  # not found, and written in another language than the source
+
+
+class DateVerdict(StrEnum):
+    """How the date a note states compares with the page's publication date."""
+
+    MATCH = "match"
+    OFF = "off"
+    CONTRADICTS = "contradicts"
+    NONE = "none"
+
+
+class SourceText(Protocol):
+    """A text a quotation may come from besides the cited page: one of its linked translations
+    (``language`` an ISO 639-1 code, or None to detect it)."""
+
+    @property
+    def url(self) -> str: ...
+
+    @property
+    def language(self) -> str | None: ...
+
+    @property
+    def text(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Translation:
+    """A linked translation of a cited article, as :class:`SourceText`."""
+
+    url: str
+    language: str | None
+    text: str
 
 
 QUOTE_MARKS = "\"'„“”‟«»‹›‚‘’‛`´"
@@ -61,12 +105,19 @@ _EDGE = 2
 @dataclass(frozen=True)
 class QuoteResult:
     """``closest`` is the passage of the source the quote matched (or came nearest to), as the
-    source writes it; ``similarity`` is 1.0 when found, else the token similarity in [0, 1]."""
+    source writes it; ``similarity`` is 1.0 when found, else the token similarity in [0, 1]
+    (0.0 and no passage for ``other_language``: words of two languages are not comparable).
+    ``translation_url`` names the translation the verdict is about, when it is not the cited
+    page; the languages are those detected (None for a text without letters)."""
 
     text: str
     verdict: QuoteVerdict
     closest: str
     similarity: float
+    quote_language: str | None = None
+    source_language: str | None = None
+    translation_url: str | None = None
+    translation_language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -136,23 +187,87 @@ def _find_parts(parts: list[str], source: _Folded) -> tuple[int, int] | None:
     return first, position
 
 
-def check_quote(quote: str, source_text: str) -> QuoteResult:
-    """Whether ``quote`` is in ``source_text``: verbatim, normalised, or not (and then what is closest)."""
+_CONFIDENT = 0.9  # a quote's language this probable is its language, whatever its words
+
+
+_UNRELATED = 0.5  # below this similarity a quote shares too few words with the source to be a misquote of it
+
+
+def _other_language(quote: str, source_text: str, similarity: float) -> bool:
+    """Whether ``quote`` is in another language than its source.
+
+    The detected languages must differ, and the quote's must be either confident (a Cyrillic
+    quote of an English page, „neuen Typ“) or borne out by its words: a misquote in the source's
+    language still shares most words with the source, a translation hardly any. So a garbled
+    English quote that the model takes for French is still ``not_found``.
+    """
+    quoted, source = detect_language(quote), detect_language(source_text)
+    if quoted is None or source is None or quoted.language == source.language:
+        return False
+    return quoted.confidence >= _CONFIDENT or similarity < _UNRELATED
+
+
+def _language(text: str) -> str | None:
+    detected = detect_language(text)
+    return detected.language if detected else None
+
+
+def _match(quote: str, parts: list[str], source_text: str) -> tuple[QuoteVerdict, str] | None:
+    """Where ``quote`` is in ``source_text``, verbatim or folded; None when it is not."""
+    at = source_text.find(quote.strip())
+    if at >= 0:
+        return QuoteVerdict.FOUND, source_text[at : at + len(quote.strip())]
+    folded = _fold(source_text)
+    span = _find_parts(parts, folded)
+    if span is None:
+        return None
+    start, end = folded.origin[span[0]], folded.origin[span[1] - 1] + 1
+    return QuoteVerdict.FOUND_NORMALISED, source_text[start:end]
+
+
+def check_quote(quote: str, source_text: str, *, translations: Sequence[SourceText] = ()) -> QuoteResult:
+    """Whether ``quote`` is in ``source_text`` or one of its ``translations``: verbatim,
+    normalised, or not (and then what is closest, or that the quote is in another language)."""
     source_text = unicodedata.normalize("NFC", source_text)
     quote = unicodedata.normalize("NFC", quote)
     parts = [p for p in (_fold(part).text for part in _ELLIPSIS.split(quote)) if p]
     if not parts:
         raise ValueError("empty quote: nothing to look for")
-    at = source_text.find(quote.strip())
-    if at >= 0:
-        return QuoteResult(quote, "found", source_text[at : at + len(quote.strip())], 1.0)
-    folded = _fold(source_text)
-    span = _find_parts(parts, folded)
-    if span is not None:
-        start, end = folded.origin[span[0]], folded.origin[span[1] - 1] + 1
-        return QuoteResult(quote, "found_normalised", source_text[start:end], 1.0)
+    languages = {"quote_language": _language(quote), "source_language": _language(source_text)}
+    if found := _match(quote, parts, source_text):
+        return QuoteResult(quote, found[0], found[1], 1.0, **languages)
+    others = [
+        (t.url, t.language or _language(t.text), unicodedata.normalize("NFC", t.text)) for t in translations
+    ]
+    for url, language, text in others:
+        if found := _match(quote, parts, text):
+            return QuoteResult(
+                quote,
+                found[0],
+                found[1],
+                1.0,
+                **languages,
+                translation_url=url,
+                translation_language=language,
+            )
     closest, similarity = _closest(_ELLIPSIS.sub(" ", quote), source_text)
-    return QuoteResult(quote, "not_found", closest, similarity)
+    if not _other_language(quote, source_text, similarity):
+        return QuoteResult(quote, QuoteVerdict.NOT_FOUND, closest, similarity, **languages)
+    # compared with the translation in the quote's language if there is one, else not comparable
+    same = [(url, text) for url, language, text in others if language == languages["quote_language"]]
+    if not same:
+        return QuoteResult(quote, QuoteVerdict.OTHER_LANGUAGE, "", 0.0, **languages)
+    url, text = same[0]
+    closest, similarity = _closest(_ELLIPSIS.sub(" ", quote), text)
+    return QuoteResult(
+        quote,
+        QuoteVerdict.NOT_FOUND,
+        closest,
+        similarity,
+        **languages,
+        translation_url=url,
+        translation_language=languages["quote_language"],
+    )
 
 
 def _lcs(masks: dict[str, int], length: int, tokens: Sequence[str]) -> int:
@@ -234,7 +349,13 @@ def check_date(stated: date | None, published: date | None) -> DateCheck:
     stated_day = stated.date() if isinstance(stated, datetime) else stated
     published_day = published.date() if isinstance(published, datetime) else published
     if stated_day is None or published_day is None:
-        return DateCheck(stated_day, published_day, None, "none")
+        return DateCheck(stated_day, published_day, None, DateVerdict.NONE)
     days = (stated_day - published_day).days
-    verdict: DateVerdict = "match" if days == 0 else "off" if abs(days) <= MAX_DAYS_OFF else "contradicts"
+    verdict = (
+        DateVerdict.MATCH
+        if days == 0
+        else DateVerdict.OFF
+        if abs(days) <= MAX_DAYS_OFF
+        else DateVerdict.CONTRADICTS
+    )
     return DateCheck(stated_day, published_day, days, verdict)

@@ -1,38 +1,74 @@
+"""Reading a briefing file: which format it is, and its citations.
+
+The format comes from the file's extension, else from its content (a briefing is often saved
+under a name without one). Text is taken as UTF-8 or BOM-marked UTF-16 and anything else is
+refused: a guessed encoding would silently garble the quotations the check compares.
+"""
+
 from __future__ import annotations
 
 import io
 import re
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
-from scoarchive.briefing.citations import _citations
-from scoarchive.briefing.formats.docx import _docx_blocks
-from scoarchive.briefing.formats.html import _html_blocks
-from scoarchive.briefing.formats.markdown import _markdown_blocks
-from scoarchive.briefing.formats.text import _text_blocks
-from scoarchive.briefing.model import Briefing, BriefingError, _Block
-from scoarchive.briefing.quotations import _squash
+from scoarchive.briefing.citations import citations
+from scoarchive.briefing.formats.docx import read_docx
+from scoarchive.briefing.formats.html import read_html
+from scoarchive.briefing.formats.markdown import read_markdown
+from scoarchive.briefing.formats.odt import ODT_MIMETYPE, read_odt
+from scoarchive.briefing.formats.pdf import read_pdf
+from scoarchive.briefing.formats.text import read_text
+from scoarchive.briefing.model import Briefing, BriefingError, Document, Format
 
 FORMATS = {
-    ".txt": "txt",
-    ".text": "txt",
-    ".md": "md",
-    ".markdown": "md",
-    ".html": "html",
-    ".htm": "html",
-    ".docx": "docx",
+    ".txt": Format.TXT,
+    ".text": Format.TXT,
+    ".md": Format.MD,
+    ".markdown": Format.MD,
+    ".html": Format.HTML,
+    ".htm": Format.HTML,
+    ".docx": Format.DOCX,
+    ".odt": Format.ODT,
+    ".pdf": Format.PDF,
 }
 
 
-_FORMAT_NAMES = {"txt": "txt", "text": "txt", "md": "md", "markdown": "md", "html": "html", "htm": "html"}
+_TEXT_READERS: dict[Format, Callable[[str], Document]] = {
+    Format.TXT: read_text,
+    Format.MD: read_markdown,
+    Format.HTML: read_html,
+}
+
+
+_BINARY_READERS: dict[Format, Callable[[bytes], Document]] = {
+    Format.DOCX: read_docx,
+    Format.ODT: read_odt,
+    Format.PDF: read_pdf,
+}
+
+
+_MAGIC = {
+    Format.DOCX: (b"PK\x03\x04", "not a ZIP archive"),
+    Format.ODT: (b"PK\x03\x04", "not a ZIP archive"),
+    Format.PDF: (b"%PDF-", "no %PDF- header"),
+}
+
+
+_FORMAT_NAMES = {"txt": Format.TXT, "text": Format.TXT, "md": Format.MD, "markdown": Format.MD}
+_FORMAT_NAMES |= {"html": Format.HTML, "htm": Format.HTML}
+
+
+_BOMS_16 = (b"\xff\xfe", b"\xfe\xff")
 
 
 def decode_text(data: bytes, name: str) -> str:
     """UTF-8 (with or without BOM) or UTF-16 with BOM; anything else is refused, not guessed at."""
-    if b"\x00" in data and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if b"\x00" in data and not data.startswith(_BOMS_16):
         raise BriefingError(f"{name} is a binary file, not a briefing")
     try:
-        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        if data.startswith(_BOMS_16):
             return data.decode("utf-16")
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -47,26 +83,31 @@ _HTML_SNIFF = re.compile(r"^\s*(?:<!doctype html|<html|<head|<body|<p[\s>]|<div[
 _MD_SNIFF = re.compile(r"^ {0,3}#{1,6} |\]\(https?://|<https?://|\[\^\d+\]", re.MULTILINE)
 
 
-def detect_format(path: Path, data: bytes) -> str:
-    """txt, md, html or docx: from the file's extension, else from its content."""
+def detect_format(path: Path, data: bytes) -> Format:
+    """The briefing's format: from the file's extension, else from its content."""
     return FORMATS.get(path.suffix.lower()) or _sniff(data, str(path))
 
 
-def _sniff(data: bytes, name: str) -> str:
+def _sniff(data: bytes, name: str) -> Format:
     if data.startswith(b"PK\x03\x04"):
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                if "word/document.xml" in archive.namelist():
-                    return "docx"
+                names = archive.namelist()
+                if "word/document.xml" in names:
+                    return Format.DOCX
+                if "mimetype" in names and archive.read("mimetype").startswith(ODT_MIMETYPE.encode()):
+                    return Format.ODT
         except zipfile.BadZipFile:
             pass
-        raise BriefingError(f"{name}: unknown briefing format (a ZIP file that is not DOCX)")
-    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise BriefingError(f"{name}: unknown briefing format (a ZIP file that is neither DOCX nor ODT)")
+    if data.startswith(b"%PDF-"):
+        return Format.PDF
+    if b"\x00" in data[:4096] and not data.startswith(_BOMS_16):
         raise BriefingError(f"{name}: unknown briefing format (binary; known: {', '.join(FORMATS)})")
     text = decode_text(data, name)
     if _HTML_SNIFF.match(text):
-        return "html"
-    return "md" if _MD_SNIFF.search(text) else "txt"
+        return Format.HTML
+    return Format.MD if _MD_SNIFF.search(text) else Format.TXT
 
 
 def parse_briefing(path: Path) -> Briefing:
@@ -79,11 +120,11 @@ def parse_briefing(path: Path) -> Briefing:
     if not data.strip():
         raise BriefingError(f"{path} is empty")
     fmt = detect_format(path, data)
-    if fmt == "docx":
-        if not data.startswith(b"PK\x03\x04"):
-            raise BriefingError(f"{path} is not a DOCX file (not a ZIP archive)")
-        title, blocks = _docx_blocks(data)
-        briefing = _briefing(title, "docx", blocks, str(path))
+    if fmt in _BINARY_READERS:
+        magic, missing = _MAGIC[fmt]
+        if not data.startswith(magic):
+            raise BriefingError(f"{path} is not a {fmt.upper()} file ({missing})")
+        briefing = _briefing(_BINARY_READERS[fmt](data), fmt, str(path))
     else:
         briefing = parse_text(decode_text(data, str(path)), fmt, name=str(path))
     briefing.source = path
@@ -95,24 +136,18 @@ def parse_text(text: str, fmt: str, *, name: str = "briefing") -> Briefing:
     kind = _FORMAT_NAMES.get(fmt.lower().lstrip("."))
     if kind is None:
         known = ", ".join(sorted(set(_FORMAT_NAMES.values())))
-        hint = " (DOCX is binary: use parse_briefing)" if fmt.lower().lstrip(".") == "docx" else ""
+        binary = fmt.lower().lstrip(".")
+        hint = f" ({binary.upper()} is binary: use parse_briefing)" if binary in set(_BINARY_READERS) else ""
         raise BriefingError(f"unknown briefing format {fmt!r}{hint}; known: {known}")
     if not text.strip():
         raise BriefingError(f"{name} is empty")
     if "\x00" in text:
         raise BriefingError(f"{name} is a binary file, not a briefing")
-    if kind == "html":
-        title, blocks = _html_blocks(text)
-    elif kind == "md":
-        title, blocks = _markdown_blocks(text)
-    else:
-        blocks = _text_blocks(text)
-        title = _squash(blocks[0].text.splitlines()[0]) if blocks else ""
-    return _briefing(title, kind, blocks, name)
+    return _briefing(_TEXT_READERS[kind](text), kind, name)
 
 
-def _briefing(title: str, kind: str, blocks: list[_Block], name: str) -> Briefing:
-    citations = _citations(blocks)
-    if not citations:
-        raise BriefingError(f"{name}: no citations found (no footnote or paragraph with an http(s) URL)")
-    return Briefing(title, kind, None, citations)
+def _briefing(document: Document, fmt: Format, name: str) -> Briefing:
+    found = citations(document.blocks)
+    if not found:
+        raise BriefingError(f"{name}: no citations found (no footnote or paragraph with a URL)")
+    return Briefing(document.title, fmt, None, found)

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import html
+from typing import Any
 
 from scoarchive.briefing.check import BriefingReport, CitationReport
+from scoarchive.briefing.compare import QuoteVerdict
+
+_FOUND = (QuoteVerdict.FOUND, QuoteVerdict.FOUND_NORMALISED)
 
 
 def render_markdown(report: BriefingReport) -> str:
+    """A table a reviewer reads in a merge request, then each quote that was not found."""
     lines = [f"# Citation check: {report.briefing}", ""]
     verdict = "every citation is preserved" if report.all_preserved else "NOT every citation is preserved"
     lines += [f"**{verdict}** ({sum(c.resolved for c in report.citations)}/{len(report.citations)})", ""]
@@ -19,17 +24,24 @@ def render_markdown(report: BriefingReport) -> str:
             f" {c.live or ''} |"
         )
     for c in report.citations:
-        for quote in c.quotes:
-            if quote["verdict"] == "not_found":
+        for quote in c.quotes + c.terms:
+            if quote["verdict"] == QuoteVerdict.NOT_FOUND:
                 lines += [
                     "",
                     f"[{c.n}] quote not found: “{quote['text'][:200]}”",
                     f"closest ({quote['similarity']:.2f}): “{quote['closest'][:200]}”",
                 ]
+            elif quote["verdict"] == QuoteVerdict.OTHER_LANGUAGE:
+                lines += [
+                    "",
+                    f"[{c.n}] quote in another language ({quote['quote_language']}; the source is in "
+                    f"{quote['source_language']}, no translation to check against): “{quote['text'][:200]}”",
+                ]
     return "\n".join(lines) + "\n"
 
 
 def render_html(report: BriefingReport) -> str:
+    """A standalone page with the same table, for publishing next to the briefing."""
     rows = []
     for c in report.citations:
         archived = (
@@ -57,8 +69,13 @@ def _date_text(c: CitationReport) -> str:
     return str(verdict)
 
 
+def _counted(checked: list[dict[str, Any]]) -> str:
+    found = sum(q["verdict"] in _FOUND for q in checked)
+    other = sum(q["verdict"] == QuoteVerdict.OTHER_LANGUAGE for q in checked)
+    return f"{found}/{len(checked)} found" + (f", {other} in another language" if other else "")
+
+
 def _quotes_text(c: CitationReport) -> str:
-    if not c.quotes:
-        return ""
-    found = sum(q["verdict"] != "not_found" for q in c.quotes)
-    return f"{found}/{len(c.quotes)} found"
+    parts = [_counted(c.quotes)] if c.quotes else []
+    parts += [f"terms {_counted(c.terms)}"] if c.terms else []
+    return "; ".join(parts)

@@ -3,9 +3,16 @@
 A citation says when the page was seen ("accessed 16. Juni 2021", "cited on 7 June 2021",
 "15.06.2021", "16 июня 2021 г.", "2021-06-15"); the resolver and the briefing check need that
 as a value, whatever language the note was written in. Only unambiguous forms are accepted:
-day-month-year with a month name or dots, and ISO. Slashed forms (``06/07/2021``) are refused
-because the US and European readings differ and a wrong guess would silently pick another
-capture.
+day-month-year with a month name or dots, Chinese 年月日, and ISO. Slashed forms (``06/07/2021``)
+are refused because the US and European readings differ and a wrong guess would silently pick
+another capture.
+
+A range of days ("15.-16. Juni 2021", "15-16 June 2021", "June 15-16, 2021", "2021年6月15日至16日")
+states its *first* day: an SCO report of a two-day meeting is published on its first or last
+day, so the first day is never more than the range's length from the publication date, which the
+briefing check's tolerance of a few days (``compare.MAX_DAYS_OFF``) absorbs, and the resolver's
+nearest capture to the first day is a capture of the page as it was during the event. The last
+day must still be a real day after the first, or the text is not a date.
 """
 
 from __future__ import annotations
@@ -55,17 +62,32 @@ _DOTTED = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
 _COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
 
 
-_CHINESE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?")
+_RANGE_DASH = r"\s*(?:[-–—]|bis|до|to)\s*"
 
 
-# "16. Juni 2021", "7 June 2021", "7th June 2021", "16 июня 2021 г.", "16 июня 2021 года"
-_DAY_MONTH_YEAR = re.compile(
-    r"(\d{1,2})(?:st|nd|rd|th)?\.?\s+([^\W\d_]+)\.?,?\s+(\d{4})(?:\s*(?:г\.?|года?))?", re.IGNORECASE
+# "2021年6月15日", "2017 年 9 月 20 日", "2021年6月15日至16日", "2021年6月15-16日"
+_CHINESE = re.compile(
+    r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*(?:日?\s*(?:[-–—~～至到]\s*(\d{1,2})\s*)?日?)"
 )
 
 
-# "June 7, 2021"
-_MONTH_DAY_YEAR = re.compile(r"([^\W\d_]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})", re.IGNORECASE)
+_ORDINAL = r"(?:st|nd|rd|th)?"
+
+
+# "16. Juni 2021", "7 June 2021", "7th of June 2021", "16 июня 2021 г.", "31 августа 2023 года",
+# and a range before the month: "15.-16. Juni 2021", "15-16 June 2021", "15 bis 16. Juni 2021"
+_DAY_MONTH_YEAR = re.compile(
+    rf"(\d{{1,2}}){_ORDINAL}\.?(?:{_RANGE_DASH}(\d{{1,2}}){_ORDINAL}\.?)?\s+(?:of\s+)?"
+    r"([^\W\d_]+)\.?,?\s+(\d{4})(?:\s*(?:г\.?|года?))?",
+    re.IGNORECASE,
+)
+
+
+# "June 7, 2021", "June 15-16, 2021"
+_MONTH_DAY_YEAR = re.compile(
+    rf"([^\W\d_]+)\.?\s+(\d{{1,2}}){_ORDINAL}(?:{_RANGE_DASH}(\d{{1,2}}){_ORDINAL})?,?\s+(\d{{4}})",
+    re.IGNORECASE,
+)
 
 
 _TIMESTAMP = re.compile(r"\d{4,7}|\d{9,20}")  # 8 digits are a date (YYYYMMDD)
@@ -78,17 +100,22 @@ def _month(name: str) -> int:
     return number
 
 
-def _make(year: int, month: int, day: int, text: str) -> date:
+def _make(year: int, month: int, day: int, text: str, last: str | None = None) -> date:
+    """The day, checked against the calendar; ``last`` is the last day of a range, which must be
+    a real day of the same month after the first."""
     try:
-        return date(year, month, day)
+        first = date(year, month, day)
+        if last is not None and date(year, month, int(last)) <= first:
+            raise ValueError
     except ValueError:
         raise ValueError(f"not a calendar date: {text!r}") from None
+    return first
 
 
 def parse_date(text: str) -> date:
     """The calendar date a citation gives, in any of the accepted forms; ValueError otherwise.
 
-    An ISO timestamp gives its own date (as written, not converted to UTC).
+    An ISO timestamp gives its own date (as written, not converted to UTC); a range, its first day.
     """
     value = " ".join(text.strip().split())
     if not value or len(value) > MAX_TEXT:
@@ -100,11 +127,11 @@ def parse_date(text: str) -> date:
     if match := _COMPACT.fullmatch(value):
         return _make(int(match[1]), int(match[2]), int(match[3]), text)
     if match := _CHINESE.fullmatch(value):
-        return _make(int(match[1]), int(match[2]), int(match[3]), text)
+        return _make(int(match[1]), int(match[2]), int(match[3]), text, match[4])
     if match := _DAY_MONTH_YEAR.fullmatch(value):
-        return _make(int(match[3]), _month(match[2]), int(match[1]), text)
+        return _make(int(match[4]), _month(match[3]), int(match[1]), text, match[2])
     if match := _MONTH_DAY_YEAR.fullmatch(value):
-        return _make(int(match[3]), _month(match[1]), int(match[2]), text)
+        return _make(int(match[4]), _month(match[1]), int(match[2]), text, match[3])
     raise ValueError(
         f"not a date: {text!r} (use e.g. 2021-06-15, 15.06.2021, 7 June 2021, 16. Juni 2021, 16 июня 2021)"
     )

@@ -1,19 +1,22 @@
-"""Plain-text briefings: paragraphs separated by blank lines."""
+"""Plain-text briefings: paragraphs separated by blank lines, the first line the title.
+
+Notes typed one under the other are cut apart later, by :mod:`scoarchive.briefing.citations`,
+for every format alike.
+"""
 
 from __future__ import annotations
 
-from scoarchive.briefing.citations import _FOOTNOTE
-from scoarchive.briefing.model import _Block
+from scoarchive.briefing.model import Block, Document, squash
 
 
-def _text_blocks(text: str) -> list[_Block]:
-    """Paragraphs are separated by blank lines; a line starting with ``[n]`` starts a new one."""
-    blocks: list[_Block] = []
+def read_text(text: str) -> Document:
+    """The paragraphs of a plain-text briefing; its title is its first line."""
+    blocks: list[Block] = []
     lines: list[str] = []
     for line in [*text.splitlines(), ""]:
-        if (not line.strip() or _FOOTNOTE.match(line)) and lines:
-            blocks.append(_Block("\n".join(lines)))
-            lines = []
         if line.strip():
             lines.append(line)
-    return blocks
+        elif lines:
+            blocks.append(Block("\n".join(lines)))
+            lines = []
+    return Document(squash(blocks[0].text.splitlines()[0]) if blocks else "", blocks)
