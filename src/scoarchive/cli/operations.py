@@ -1,3 +1,9 @@
+"""Operator commands: ``init``, ``status``, ``schedule``, ``verify``, ``watch``.
+
+``status`` works without Prefect (it shows the crawl runs the frontier recorded); ``verify`` and
+``watch`` are what the scheduled flows run, callable by hand.
+"""
+
 from __future__ import annotations
 
 import json

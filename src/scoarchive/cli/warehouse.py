@@ -1,3 +1,9 @@
+"""Warehouse commands: ``load``, ``reindex``, ``sql``, ``queries``, ``search``, ``export``.
+
+Analysts' commands read the published snapshot read-only, so they never block or see a
+half-finished ``load``.
+"""
+
 from __future__ import annotations
 
 import csv
