@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import socket
 import subprocess
@@ -245,11 +246,15 @@ def scoarchive(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[s
 @pytest.mark.slow
 def test_schedule_brings_up_the_single_machine_setup_and_stop_ends_it(tmp_path: Path) -> None:
     data = tmp_path / "data"
+    DataDir(data).create()
     port = str(free_port())
     env = {"PREFECT_API_URL": "", "PREFECT_WORKER_QUERY_SECONDS": "1"}
     started = scoarchive("schedule", "--data", str(data), "--port", port, env=env)
     assert started.returncode == 0, started.stderr
     assert "crawl-english" in started.stdout and (data / "prefect" / "prefect.db").exists()
+    hint = next(line for line in started.stdout.splitlines() if line.startswith("Stop with: "))
+    stop_command = shlex.split(hint.removeprefix("Stop with: "))
+    assert stop_command == ["scoarchive", "schedule", "--stop", "--data", str(data)]
     api = f"http://127.0.0.1:{port}/api"
     try:
         assert run_deployment_and_wait(api, "verify/verify-weekly", {"data": str(data)}) == "Completed"
@@ -262,9 +267,30 @@ def test_schedule_brings_up_the_single_machine_setup_and_stop_ends_it(tmp_path: 
         again = scoarchive("schedule", "--data", str(data), "--port", port, env=env)
         assert again.returncode == 0  # idempotent: one server, one worker
     finally:
-        stopped = scoarchive("schedule", "--stop", "--data", str(data), env=env)
+        stopped = scoarchive(*stop_command[1:], env=env)  # exactly as printed
     assert "worker" in stopped.stdout and "server" in stopped.stdout
     assert not status.api_healthy(api)
+
+
+@pytest.mark.slow
+def test_schedule_that_fails_after_starting_the_server_stops_it(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    DataDir(data).create()
+    broken = tmp_path / "prefect.yaml"
+    broken.write_text(
+        "deployments:\n  - name: nowhere\n    entrypoint: scoarchive.flows.nosuch.flow\n"
+        "    work_pool: {name: scoarchive}\n",
+        encoding="utf-8",
+    )
+    port = str(free_port())
+    env = {"PREFECT_API_URL": ""}
+    failed = scoarchive(
+        "schedule", "--data", str(data), "--port", port, "--prefect-file", str(broken), env=env
+    )
+    assert failed.returncode == 1 and "prefect deploy failed" in failed.stderr, failed.stderr
+    assert "Traceback" not in failed.stderr
+    assert not status.api_healthy(f"http://127.0.0.1:{port}/api")  # the server it started is gone
+    assert not list((data / "prefect" / "run").glob("*.pid"))
 
 
 def postgres_binaries() -> Path | None:

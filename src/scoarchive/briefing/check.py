@@ -24,7 +24,7 @@ from scoarchive.capture.crawler import crawl
 from scoarchive.capture.frontier import latest_captures
 from scoarchive.capture.live import check_live
 from scoarchive.core.profile import Profile, load_profile
-from scoarchive.core.settings import DataDir
+from scoarchive.core.settings import DataDir, connect_to_rules
 from scoarchive.core.urls import ConnectTo, InvalidURL
 from scoarchive.resolve.model import Resolution
 from scoarchive.resolve.resolver import Resolver
@@ -123,7 +123,7 @@ class CheckOptions:
         return cls(
             data_dir=data_dir,
             profile=load_profile(profile),
-            connect_to=[ConnectTo.parse(spec) for spec in connect_to],
+            connect_to=connect_to_rules(connect_to),
             **options,
         )
 

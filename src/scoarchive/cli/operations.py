@@ -27,8 +27,7 @@ from scoarchive.cli.common import (
     user_errors,
 )
 from scoarchive.core.profile import load_profile
-from scoarchive.core.settings import DataDir
-from scoarchive.core.urls import ConnectTo
+from scoarchive.core.settings import DataDir, connect_to_rules
 from scoarchive.orchestration import schedule, status
 from scoarchive.orchestration.options import for_language
 from scoarchive.orchestration.retry import OpsError
@@ -150,9 +149,12 @@ def schedule_command(
     out.print(f"Prefect API and UI: {result.api_url.removesuffix('/api')}", highlight=False)
     out.print(f"Deployments: {', '.join(result.deployments)}", highlight=False)
     out.print(
-        f"Worker pid {result.worker_pid}; logs in {status.prefect_home(root) / 'logs'}", highlight=False
+        f"Worker pid {result.worker_pid}; logs in {status.prefect_home(root) / 'logs'}",
+        highlight=False,
+        soft_wrap=True,
     )
-    out.print(f"Stop with: scoarchive schedule --stop --data {shlex.quote(str(root))}", highlight=False)
+    stop = f"scoarchive schedule --stop --data {shlex.quote(str(root))}"
+    out.print(f"Stop with: {stop}", highlight=False, soft_wrap=True)  # one line, to copy whole
 
 
 def init_command(data: DataOption = None) -> None:
@@ -166,9 +168,9 @@ def init_command(data: DataOption = None) -> None:
         created = data_dir.create()
     verb = "Created" if created else "Already"
     where = shlex.quote(str(data_dir.root))
-    out.print(f"{verb} a scoarchive data directory: {data_dir.root}", highlight=False)
+    out.print(f"{verb} a scoarchive data directory: {data_dir.root}", highlight=False, soft_wrap=True)
     if created:
-        out.print(f"Next: scoarchive crawl --data {where}", highlight=False)
+        out.print(f"Next: scoarchive crawl --data {where}", highlight=False, soft_wrap=True)
 
 
 def verify_command(data: DataOption = None, as_json: JsonOption = False) -> None:
@@ -220,7 +222,7 @@ def watch_command(
             site,
             urls=url,
             language=language,
-            connect_to=[ConnectTo.parse(spec) for spec in connect_to or []],
+            connect_to=connect_to_rules(connect_to or []),
             timeout=timeout,
             delay=delay,
             host_concurrency=host_concurrency,

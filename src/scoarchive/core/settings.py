@@ -19,17 +19,33 @@ from __future__ import annotations
 import os
 import tempfile
 import tomllib
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from scoarchive.core.urls import ConnectTo
+
 
 class Settings(BaseSettings):
+    """What an operator sets once in the environment instead of on every command."""
+
     model_config = SettingsConfigDict(env_prefix="SCOARCHIVE_")
 
-    home: Path = Path("scoarchive-data")
-    operator: str = "scoarchive operator"
+    home: Path = Path("scoarchive-data")  # SCOARCHIVE_HOME: the data directory
+    operator: str = "scoarchive operator"  # SCOARCHIVE_OPERATOR: named in every warcinfo record
+    # SCOARCHIVE_CONNECT_TO: --connect-to rules (space-separated) every fetching command applies,
+    # as for a mirror or staging copy of the site, or the replica
+    connect_to: str = ""
+
+
+def connect_to_rules(specs: Sequence[str] = ()) -> list[ConnectTo]:
+    """The ``--connect-to`` rules in force: ``$SCOARCHIVE_CONNECT_TO``'s, then the command's own.
+
+    ValueError (bad input) names a malformed rule.
+    """
+    return [ConnectTo.parse(spec) for spec in [*Settings().connect_to.split(), *specs]]
 
 
 class DataDirError(OSError):

@@ -12,8 +12,7 @@ from typing import Any
 
 from scoarchive.capture.config import CrawlConfig
 from scoarchive.core.profile import Profile, ProfileError, load_profile
-from scoarchive.core.settings import Settings
-from scoarchive.core.urls import ConnectTo
+from scoarchive.core.settings import Settings, connect_to_rules
 
 
 def for_language(profile: Profile, language: str | None) -> Profile:
@@ -58,6 +57,6 @@ def crawl_config(
         profile=site,
         data_dir=Path(data) if data is not None else settings.home,
         seeds=chosen,
-        connect_to=[ConnectTo.parse(spec) for spec in connect_to],
+        connect_to=connect_to_rules(connect_to),
         **{"operator": settings.operator, **options},
     )
