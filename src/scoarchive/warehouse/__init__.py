@@ -42,7 +42,9 @@ The package is split by job; everything public is re-exported here, so
 
 - :mod:`.errors`: :class:`WarehouseError` and :class:`WarehouseBusy`.
 - :mod:`.schema`: where the SQL lives, migrations, column types, full-text search setup.
-- :mod:`.reading`: WARC files into capture rows and extraction jobs; the extraction pool.
+- :mod:`.records`: a WARC file's records into capture rows and extraction jobs.
+- :mod:`.extraction`: extraction jobs into rows, inline or in worker processes.
+- :mod:`.reading`: one WARC file through both, as the batch the loader writes.
 - :mod:`.snapshots`: the writer lock, publishing and pruning snapshots, read-only connections.
 - :mod:`.loading`: :func:`load` and :func:`reindex`: bulk inserts, derived tables, indexes.
 - :mod:`.queries`: :func:`search`, :func:`query`, :func:`example_queries`, :func:`export`.
@@ -53,6 +55,13 @@ from __future__ import annotations
 from scoarchive.warehouse.errors import (
     WarehouseBusy,
     WarehouseError,
+)
+from scoarchive.warehouse.extraction import (
+    CHUNK_JOBS,
+    MAX_DECODED_HTML,
+    ExtractionPool,
+    run_job,
+    run_jobs,
 )
 from scoarchive.warehouse.loading import (
     BULK_CHUNK,
@@ -70,18 +79,13 @@ from scoarchive.warehouse.queries import (
     query,
     search,
 )
-from scoarchive.warehouse.reading import (
-    CHUNK_JOBS,
-    MAX_DECODED_HTML,
+from scoarchive.warehouse.reading import read_warc
+from scoarchive.warehouse.records import (
     MAX_PDF,
     MAX_STORED_HTML,
     ExtractionJob,
-    ExtractionPool,
     FileBatch,
     SkippedRecord,
-    read_warc,
-    run_job,
-    run_jobs,
 )
 from scoarchive.warehouse.schema import (
     CAPTURE_COLUMNS,

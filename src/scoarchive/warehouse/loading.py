@@ -24,7 +24,9 @@ import orjson
 from scoarchive.core.profile import Profile, load_profile
 from scoarchive.core.settings import DataDir
 from scoarchive.warehouse.errors import WarehouseBusy
-from scoarchive.warehouse.reading import ExtractionPool, FileBatch, SkippedRecord, read_warc
+from scoarchive.warehouse.extraction import ExtractionPool
+from scoarchive.warehouse.reading import read_warc
+from scoarchive.warehouse.records import FileBatch, SkippedRecord
 from scoarchive.warehouse.schema import (
     CAPTURE_COLUMNS,
     EXTRACTION_COLUMNS,
