@@ -13,22 +13,24 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 
 from scoarchive.replica import prose
+from scoarchive.replica.documents import build_documents
 from scoarchive.replica.faults import FAULT_HOST, SERVED_FAULT_IDS
 from scoarchive.replica.model import (
+    FIRST_ID,
     FIXED_ARTICLES,
     HOSTS,
+    ID_FLOORS,
     LANGUAGE,
     NAV_DATES,
     NAV_PAGES,
-    PAGE_SIZE,
     RESERVED_IDS,
+    SLUG_YEARS,
+    AddressForm,
     Article,
-    DocumentTruth,
     ReplicaConfig,
     SiteChange,
     State,
     Story,
-    listing_path,
 )
 from scoarchive.replica.vocabulary import CITIES, LABELS
 
@@ -43,11 +45,13 @@ class SiteHistory:
         self._lock = threading.Lock()
         self._titles: set[prose.TitleKey] = set()
         self._used_ids: set[int] = set(RESERVED_IDS)
-        self._last_id = 700_000
+        self._last_id = FIRST_ID
         self.dates: dict[int, date] = {}
         self._story_count = config.articles_per_host
-        self.documents, self.doc_titles_en = self._build_documents()
+        self.documents, self.doc_titles_en = build_documents(config, self._used_ids)
         self.doc_index = {(d.host, d.doc_id): d for d in self.documents}
+        # host -> (href, article id) of older articles the home page links, by other addresses
+        self.highlights: dict[str, tuple[tuple[str, int], ...]] = {}
         articles, self._anchors, self._protected = self._build_initial()
         news = self._news_index(articles)
         clock = datetime.combine(max(self.dates.values()), time(12), UTC)
@@ -56,9 +60,13 @@ class SiteHistory:
 
     # -- building ---------------------------------------------------------------------------------
 
-    def _alloc_id(self, rng: random.Random) -> int:
-        """Next article id: increasing with publication order, skipping reserved ids."""
-        candidate = self._last_id + rng.randint(3, 40)
+    def _alloc_id(self, rng: random.Random, day: date) -> int:
+        """Next article id: increasing with publication order, skipping reserved ids.
+
+        The ID floors of the article's era lift it, so IDs have as many digits as real ones.
+        """
+        floor = next((first for since, first in ID_FLOORS if day >= since), 0)
+        candidate = max(self._last_id, floor) + rng.randint(3, 40)
         while candidate in self._used_ids:
             candidate += 1
         self._used_ids.add(candidate)
@@ -104,27 +112,78 @@ class SiteHistory:
         chosen = rng.sample(pool, min(3, len(pool)))
         return dataclasses.replace(art, related=tuple((a.path, a.title) for a in chosen))
 
+    def _render_everywhere(self, story: Story, rng: random.Random, slug_rank: int | None) -> list[Article]:
+        """One story on the three hosts, each page knowing the others (its translations).
+
+        In the slug years (``slug_rank`` counts their stories) the English address alternates
+        between the two slug forms and the Russian between slug and section; Chinese stays plain.
+        """
+        arts = []
+        for host in HOSTS:
+            art = self._render_story(story, host, self._alloc_id(rng, story.day))
+            form = AddressForm.PLAIN
+            if slug_rank is not None and host != "chn.sectsco.org":
+                if host == FAULT_HOST:
+                    form = AddressForm.DASH_SLUG if slug_rank % 2 == 0 else AddressForm.SLUG
+                else:
+                    form = AddressForm.SECTION if slug_rank % 2 else AddressForm.SLUG
+            if form is not AddressForm.PLAIN:
+                art = dataclasses.replace(art, form=form, slug=prose.slug(art.title, art.lang))
+            arts.append(art)
+        return [
+            dataclasses.replace(art, translations=tuple((o.lang, o.url) for o in arts if o is not art))
+            for art in arts
+        ]
+
+    def _highlight(self, drafts: list[Article]) -> tuple[list[Article], set[int]]:
+        """Older articles the home pages link by another address, which crawls must follow.
+
+        Each host links its oldest slug-form article by its plain address (a redirect); the
+        English host links its oldest 2024 article through ``eng.sectsco.org.``. They are never
+        edited or deleted, so the home pages stay stable. Returns the articles and their ids.
+        """
+        by_age = sorted((a for a in drafts if a.kind == "news"), key=lambda a: (a.day, a.article_id))
+        links: dict[int, str] = {}
+        for host in HOSTS:
+            picks = []
+            slugged = next((a for a in by_age if a.host == host and a.form is not AddressForm.PLAIN), None)
+            if slugged is not None:
+                picks.append((slugged, f"http://{host}{slugged.plain_path}"))
+            recent = next((a for a in by_age if a.host == host and a.day.year >= 2024), None)
+            if host == FAULT_HOST and recent is not None:
+                picks.append((recent, f"http://{host}.{recent.path}"))
+            links.update((a.article_id, href) for a, href in picks)
+            self.highlights[host] = tuple((href, a.article_id) for a, href in picks)
+        linked = [
+            dataclasses.replace(a, links=(links[a.article_id],)) if a.article_id in links else a
+            for a in drafts
+        ]
+        return linked, set(links)
+
     def _build_initial(
         self,
     ) -> tuple[dict[int, Article], dict[str, list[Article]], frozenset[int]]:
         """Generated stories, the fixed briefing articles, nav pages and fault articles.
 
         Returns the articles, the anchors per host (every third generated story and the fixed
-        articles: related-link targets, never edited or deleted) and the anchor ids.
+        articles: related-link targets, never edited or deleted) and the ids mutate() must not
+        touch (the anchors and the home pages' highlights).
         """
         cfg = self.config
         rng = random.Random(f"{cfg.seed}:ids")
-        start, span = date(2019, 1, 1), (date(2024, 12, 31) - date(2019, 1, 1)).days
+        start, span = date(2016, 6, 1), (date(2024, 12, 31) - date(2016, 6, 1)).days
         drafts: list[Article] = []
         anchor_ids: set[int] = set()
+        slug_rank = 0
         for i in range(cfg.articles_per_host):
             day = start + timedelta(days=int((i + rng.random()) * span / cfg.articles_per_host))
             story = self._story(str(i), day)
-            for host in HOSTS:
-                art = self._render_story(story, host, self._alloc_id(rng))
+            slugged = day.year in SLUG_YEARS
+            for art in self._render_everywhere(story, rng, slug_rank if slugged else None):
                 drafts.append(art)
                 if i % 3 == 0:
                     anchor_ids.add(art.article_id)
+            slug_rank += slugged
         for article_id, day, title, fixed, generated in FIXED_ARTICLES:
             story = self._story(f"fixed:{article_id}", day)
             art = self._render_story(story, FAULT_HOST, article_id)
@@ -149,43 +208,13 @@ class SiteHistory:
                 day = date(2023, 1, article_id - 900000)
                 story = self._story(f"fault:{article_id}", day)
                 drafts.append(self._render_story(story, FAULT_HOST, article_id, kind="fault"))
+        drafts, highlighted = self._highlight(drafts)
         anchors: dict[str, list[Article]] = {h: [] for h in HOSTS}
         for art in sorted(drafts, key=lambda a: a.article_id):
             if art.article_id in anchor_ids:
                 anchors[art.host].append(art)
         articles = {a.article_id: self._relate(a, anchors) for a in drafts}
-        return articles, anchors, frozenset(anchor_ids)
-
-    def _build_documents(self) -> tuple[list[DocumentTruth], dict[int, str]]:
-        """Documents are parallel across hosts (own ids); PDFs carry the English title as text."""
-        cfg = self.config
-        rng = random.Random(f"{cfg.seed}:documents")
-        start, span = date(2019, 3, 1), (date(2024, 11, 30) - date(2019, 3, 1)).days
-        docs: list[DocumentTruth] = []
-        titles_en: dict[int, str] = {}
-        next_id = 400_000
-        plans = []
-        for j in range(cfg.documents_per_host):
-            day = start + timedelta(days=int((j + rng.random()) * span / cfg.documents_per_host))
-            plans.append((day, rng.randrange(4), rng.randrange(3), rng.randrange(10)))
-        for host in HOSTS:
-            lang = LANGUAGE[host]
-            for n, (day, kind, body, city) in enumerate(sorted(plans, reverse=True)):
-                next_id += rng.randint(1, 9)
-                listing = listing_path("/documents/", n // PAGE_SIZE * PAGE_SIZE)
-                docs.append(
-                    DocumentTruth(
-                        host=host,
-                        doc_id=next_id,
-                        url=f"http://{host}{listing}",
-                        title=prose.render_doc_title(kind, body, city, lang),
-                        pdf_url=f"http://{host}/images/docs/{next_id}.pdf",
-                        published=day,
-                        language=lang,
-                    )
-                )
-                titles_en[next_id] = prose.render_doc_title(kind, body, city, "en")
-        return docs, titles_en
+        return articles, anchors, frozenset(anchor_ids | highlighted)
 
     @staticmethod
     def _news_index(articles: Mapping[int, Article]) -> News:
@@ -204,7 +233,7 @@ class SiteHistory:
         """Advance one version: 3 new stories per host, one English edit and one English delete.
 
         Edited and deleted articles are chosen among English news that are not anchors (so no
-        related block ever changes) and not the fixed briefing articles. Thread-safe: the new
+        related block ever changes), not highlights and not the fixed briefing articles. Thread-safe: the new
         version is built aside and published with one reference swap.
         """
         with self._lock:
@@ -226,8 +255,8 @@ class SiteHistory:
             for k in range(3):
                 story = self._story(str(self._story_count), newest + timedelta(days=k + 1))
                 self._story_count += 1
-                for host in HOSTS:
-                    art = self._relate(self._render_story(story, host, self._alloc_id(rng)), self._anchors)
+                for art in self._render_everywhere(story, rng, None):
+                    art = self._relate(art, self._anchors)
                     articles[art.article_id] = art
                     added.append(art.url)
             clock = datetime.combine(newest + timedelta(days=3), time(12), UTC)

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
+from enum import StrEnum
 
 from scoarchive.replica.exchange import Page
 from scoarchive.replica.faults import FAULT_IDS
 from scoarchive.replica.prose import Sentence, TitleKey, month_label
-from scoarchive.replica.vocabulary import LABELS
+from scoarchive.replica.vocabulary import LABELS, SECTIONS
 
 HOSTS = ("eng.sectsco.org", "rus.sectsco.org", "chn.sectsco.org")
 LANGUAGE = dict(zip(HOSTS, ("en", "ru", "zh"), strict=True))
@@ -85,6 +86,27 @@ FIXED_ARTICLES = (
 RESERVED_IDS = frozenset(
     {a[0] for a in FIXED_ARTICLES} | set(FAULT_IDS) | {i for ids in NAV_PAGES.values() for i in ids}
 )
+# Article IDs grow with time, as on the real site: low IDs on pages moved from the old site
+# (before 2019), six digits until 2023, seven from 2024 (/20240116/1237998.html).
+FIRST_ID = 20_000
+ID_FLOORS = (
+    (date(2024, 1, 1), 1_230_000),
+    (date(2022, 1, 1), 905_000),
+    (date(2021, 1, 1), 740_000),
+    (date(2019, 1, 1), 500_000),
+    (date(2017, 1, 1), 190_000),
+)
+# The years whose English and Russian addresses carry a slug (/20220805/-SCO-...-908439.html).
+SLUG_YEARS = (2022, 2023)
+
+
+class AddressForm(StrEnum):
+    """How an article's address is spelled on the site (its ID and date are in every form)."""
+
+    PLAIN = "plain"  # /20210615/765514.html
+    SLUG = "slug"  # /20230831/Vstrecha-953905.html
+    DASH_SLUG = "dash-slug"  # /20220805/-SCO-Secretary-General-meets-908439.html
+    SECTION = "section"  # /political/20230831/953905/Vstrecha.html (Russian)
 
 
 @dataclass(frozen=True)
@@ -98,6 +120,9 @@ class ReplicaConfig:
     slow_seconds: float = 1.5
     large_file_bytes: int = 5 * 2**20
     bomb_bytes: int = 200 * 2**20
+    # Article pages link their versions in the other languages (<link rel="alternate" hreflang>).
+    # Off by default: the real site links only the other sites' home pages.
+    translation_links: bool = False
 
 
 @dataclass(frozen=True)
@@ -106,6 +131,10 @@ class ArticleTruth:
 
     ``kind`` is "news", "page" (the About/Secretariat/Contacts pages in the menu, which share the
     article URL pattern) or "fault" (the transient-503 and slow fault pages once they answer 200).
+    ``addresses`` are every address the site links it under: ``url`` first, then, where some page
+    links them, its plain address that redirects to ``url`` and its address through the host with
+    a trailing dot (tracking parameters and fragments aside). ``translations`` are the
+    (language, url) of the same story on the other hosts, whether or not the page links them.
     """
 
     host: str
@@ -117,11 +146,18 @@ class ArticleTruth:
     paragraphs: tuple[str, ...]
     boilerplate: tuple[str, ...]
     kind: str
+    form: AddressForm
+    addresses: tuple[str, ...]
+    translations: tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True)
 class DocumentTruth:
-    """One PDF of a documents listing; ``url`` is the listing page that links it."""
+    """One document: its page ``url`` (linked from ``listing_url``) and the PDF the page links.
+
+    ``fields`` is the page's metadata table; ``published`` is the date in the page's address and
+    header (the PDF's folder is that date in hex: /images/07e8/0c/17/ID.pdf is 2024-12-23).
+    """
 
     host: str
     doc_id: int
@@ -130,6 +166,8 @@ class DocumentTruth:
     pdf_url: str
     published: date
     language: str
+    listing_url: str
+    fields: tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True)
@@ -155,14 +193,30 @@ class Article:
     search_word: str
     related: tuple[tuple[str, str], ...]  # (path, title) of never-deleted articles
     modified: datetime
+    form: AddressForm = AddressForm.PLAIN
+    slug: str = ""
+    translations: tuple[tuple[str, str], ...] = ()  # (language, url) of the story on other hosts
+    links: tuple[str, ...] = ()  # other addresses some page links it under (absolute)
 
     @property
     def lang(self) -> str:
         return LANGUAGE[self.host]
 
     @property
-    def path(self) -> str:
+    def plain_path(self) -> str:
+        """``/YYYYMMDD/ID.html``: where it is in the plain form, else a redirect to ``path``."""
         return f"/{self.day:%Y%m%d}/{self.article_id}.html"
+
+    @property
+    def path(self) -> str:
+        day, number = f"{self.day:%Y%m%d}", self.article_id
+        if self.form is AddressForm.SLUG:
+            return f"/{day}/{self.slug}-{number}.html"
+        if self.form is AddressForm.DASH_SLUG:
+            return f"/{day}/-{self.slug}-{number}.html"
+        if self.form is AddressForm.SECTION:
+            return f"/{SECTIONS[number % len(SECTIONS)]}/{day}/{number}/{self.slug}.html"
+        return self.plain_path
 
     @property
     def url(self) -> str:
@@ -208,6 +262,9 @@ class Article:
             paragraphs=self.paragraphs,
             boilerplate=boilerplate,
             kind=self.kind,
+            form=self.form,
+            addresses=(self.url, *self.links),
+            translations=self.translations,
         )
 
 

@@ -51,7 +51,7 @@ class Pages:
         data = body.encode(CHARSET[lang], "xmlcharrefreplace")
         return Page(data, HTML_TYPE[lang], last_modified, compressible=True)
 
-    def shell(self, host: str, title: str, main: str) -> str:
+    def shell(self, host: str, title: str, main: str, head: str = "") -> str:
         """The page frame shared by every HTML page: head, menu, language switcher, footer."""
         lang = LANGUAGE[host]
         labels = LABELS[lang]
@@ -72,7 +72,7 @@ class Pages:
             f"<title>{_t(title)} - {_t(labels.title_suffix)}</title>\n"
             '<link rel="stylesheet" href="/css/main.css">\n'
             f'<meta property="og:title" content="{_a(title)}">\n'
-            f'<meta property="og:site_name" content="{_a(labels.site_name)}">\n</head>\n<body>\n'
+            f'<meta property="og:site_name" content="{_a(labels.site_name)}">\n{head}</head>\n<body>\n'
             '<header class="site-header">\n'
             f'<a class="logo" href="/"><img src="/images/logo.png" alt="" width="16" height="16"></a>\n'
             f'<nav class="menu"><ul>{menu}</ul></nav>\n<nav class="languages">{switch}</nav>\n'
@@ -113,7 +113,14 @@ class Pages:
                 f'<p class="calendar"><a href="/calendar/{art.day:%Y/%m}/">'
                 f"{_t(month_label(art.lang, art.day.year, art.day.month))}</a></p>\n"
             )
-        return self.html_page(art.host, self.shell(art.host, art.title, "".join(parts)), art.modified)
+        head = ""
+        if self.config.translation_links and art.translations:
+            head = "".join(
+                f'<link rel="alternate" hreflang="{lang}" href="{_a(url)}">\n'
+                for lang, url in ((art.lang, art.url), *art.translations)
+            )
+        page = self.shell(art.host, art.title, "".join(parts), head)
+        return self.html_page(art.host, page, art.modified)
 
     def photo(self, art: Article, path: str) -> Page:
         def build() -> Page:
@@ -166,6 +173,12 @@ class Pages:
                 f'<p class="calendar"><a href="/calendar/{newest:%Y/%m}/">'
                 f"{_t(month_label(LANGUAGE[host], newest.year, newest.month))}</a></p>\n</section>\n"
             )
+            if highlights := self.history.highlights.get(host):
+                links = "".join(
+                    f'<li><a href="{_a(href)}">{_t(state.articles[i].title)}</a></li>'
+                    for href, i in highlights
+                )
+                main += f'<aside class="archive"><h2>{_t(labels.archive)}</h2><ul>{links}</ul></aside>\n'
             if self.config.faults and host == FAULT_HOST:
                 main += self._notices(host)
             modified = self.history.stable_since(state, lambda news: news[host][:HOME_ITEMS])
@@ -194,8 +207,8 @@ class Pages:
             docs = [d for d in self.history.documents if d.host == host]
             total, heading = len(docs), labels.nav[2]
             items = "".join(
-                f'<li>{_time(d.published)} <a href="{d.pdf_url.removeprefix(f"http://{host}")}">'
-                f"{_t(d.title)}</a> (PDF)</li>\n"
+                f'<li class="list-item-document">{_time(d.published)} <a class="list-item-document__link" '
+                f'href="{d.url.removeprefix(f"http://{host}")}">{_t(d.title)}</a></li>\n'
                 for d in docs[offset : offset + PAGE_SIZE]
             )
             if faults and offset == 0:
@@ -267,11 +280,28 @@ class Pages:
 
     # -- documents ------------------------------------------------------------------------------
 
-    def document(self, host: str, doc_id: int) -> Page | None:
-        doc = self.history.doc_index.get((host, doc_id))
-        if doc is None:
-            return None
-        return self.cache.cached(("pdf", doc_id), lambda: self._pdf(doc))
+    def document(self, doc: DocumentTruth) -> Page:
+        """A document's page, with the real site's markup: headline, metadata table, PDF button."""
+
+        def build() -> Page:
+            labels = LABELS[doc.language]
+            rows = "".join(
+                f"<tr><th>{_t(name)}</th><td>{_t(value)}</td></tr>\n" for name, value in doc.fields
+            )
+            pdf = doc.pdf_url.removeprefix(f"http://{doc.host}")
+            main = (
+                '<article class="document-article">\n<header class="document-article-header">\n'
+                f'<h1 class="document-article-header__title">{_t(doc.title)}</h1>\n{_time(doc.published)}\n'
+                f'</header>\n<table class="document-article__info">\n{rows}</table>\n'
+                f'<p><a class="button button_small" href="{pdf}">{_t(labels.download)}</a></p>\n</article>\n'
+            )
+            modified = datetime.combine(doc.published, time(12), UTC)
+            return self.html_page(doc.host, self.shell(doc.host, doc.title, main), modified)
+
+        return self.cache.cached(("document", doc.host, doc.doc_id), build)
+
+    def pdf(self, doc: DocumentTruth) -> Page:
+        return self.cache.cached(("pdf", doc.doc_id), lambda: self._pdf(doc))
 
     def _pdf(self, doc: DocumentTruth) -> Page:
         title_en = self.history.doc_titles_en[doc.doc_id]

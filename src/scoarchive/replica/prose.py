@@ -8,11 +8,14 @@ it in English, Russian and Chinese picks the same rows of the parallel tables in
 from __future__ import annotations
 
 import random
+import re
+from datetime import date
 
 from scoarchive.replica.vocabulary import (
     ACTORS,
     CITIES,
     DOC_BODIES,
+    DOC_BODY_NAMES,
     DOC_KINDS,
     EVENTS,
     GOALS,
@@ -23,8 +26,11 @@ from scoarchive.replica.vocabulary import (
     OBJECTS,
     SAYS,
     TOPICS,
+    TRANSLIT,
     VERBS,
 )
+
+SLUG_WORDS = 10
 
 
 def _w(table: tuple[tuple[str, str, str], ...], index: int, lang: str) -> str:
@@ -164,3 +170,25 @@ def month_label(lang: str, year: int, month: int) -> str:
     """The news calendar's label for one month ("News calendar: June 2021")."""
     labels = LABELS[lang]
     return labels.calendar.format(month=labels.months[month - 1], year=year)
+
+
+def document_fields(kind: int, body: int, signed: date, lang: str) -> tuple[tuple[str, str], ...]:
+    """A document page's metadata table: (field, value) rows in the page's language."""
+    date_label, kind_label, body_label = LABELS[lang].document_fields
+    return (
+        (date_label, f"{signed:%d.%m.%Y}"),
+        (kind_label, _w(DOC_KINDS, kind, lang)),
+        (body_label, _w(DOC_BODY_NAMES, body, lang)),
+    )
+
+
+def slug(title: str, lang: str) -> str:
+    """The words of a headline joined by hyphens, as in 2022-2023 addresses; Russian transliterated."""
+    if lang == "ru":
+        title = "".join(
+            TRANSLIT[ch.lower()].capitalize()
+            if ch.isupper() and ch.lower() in TRANSLIT
+            else TRANSLIT.get(ch, ch)
+            for ch in title
+        )
+    return "-".join(re.findall(r"[A-Za-z0-9]+", title)[:SLUG_WORDS])

@@ -15,9 +15,11 @@ from scoarchive.replica.history import SiteHistory
 from scoarchive.replica.model import HOSTS, HTML_TYPE, LANGUAGE
 from scoarchive.replica.pages import Pages
 
-_ARTICLE_RE = re.compile(r"/(\d{8})/(\d+)\.html")
+# Every address form of an article or document page: plain, slug-ID, Russian section (and the
+# old /news/ form, which is dead: the ID is found, the path does not match, 404).
+_ARTICLE_RE = re.compile(r"(?:/[A-Za-z_]+)?/(\d{8})/(?:[^/]*-)?(\d+)(?:/[^/]+)?\.html")
 _PHOTO_RE = re.compile(r"/images/photos/(\d+)_(\d+)\.jpg")
-_DOC_RE = re.compile(r"/images/docs/(\d+)\.pdf")
+_PDF_RE = re.compile(r"/images/[0-9a-f]{4}/[0-9a-f]{2}/[0-9a-f]{2}/(\d+)\.pdf")
 _CALENDAR_RE = re.compile(r"/calendar/(\d{4})/(\d{2})/")
 
 
@@ -39,7 +41,7 @@ class Router:
         """Answer one GET/HEAD (the server drops the body for HEAD)."""
         state = self.history.state
         pages = self.pages
-        host = host.partition(":")[0].lower()
+        host = host.partition(":")[0].lower().rstrip(".")  # eng.sectsco.org. is the same host
         path, _, query = path_qs.partition("#")[0].partition("?")
         req = {k.lower(): v for k, v in headers.items()}
         if host not in HOSTS:
@@ -58,8 +60,13 @@ class Router:
                     return fault
                 delay = self.config.slow_seconds if article_id == faults.SLOW_ID else 0.0
             art = state.articles.get(article_id)
+            doc = self.history.doc_index.get((host, article_id))
             if art is not None and art.host == host and art.path == path:
                 page = pages.article(art)
+            elif art is not None and art.host == host and art.plain_path == path:
+                return redirect(301, art.path)  # the plain address of a slug-form article
+            elif doc is not None and doc.url == f"http://{host}{path}":
+                page = pages.document(doc)
         elif path == "/":
             page = pages.home(state, host)
         elif path in ("/news/", "/documents/"):
@@ -68,8 +75,10 @@ class Router:
             art = state.articles.get(int(match[1]))
             if art is not None and art.host == host and path in art.photo_paths():
                 page = pages.photo(art, path)
-        elif match := _DOC_RE.fullmatch(path):
-            page = pages.document(host, int(match[1]))
+        elif match := _PDF_RE.fullmatch(path):
+            doc = self.history.doc_index.get((host, int(match[1])))
+            if doc is not None and doc.pdf_url == f"http://{host}{path}":
+                page = pages.pdf(doc)
         elif match := _CALENDAR_RE.fullmatch(path):
             year, month = int(match[1]), int(match[2])
             if year >= 1 and 1 <= month <= 12:

@@ -8,6 +8,7 @@ config produce byte-identical pages. The server only moves bytes.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from urllib.parse import urlsplit
 
 from scoarchive.replica.exchange import RequestCounter, Response
 from scoarchive.replica.faults import FAULT_HOST, FAULT_PATHS, REDIRECTS
@@ -53,14 +54,14 @@ class Site:
         return [a.truth() for a in found]
 
     def documents(self, host: str | None = None) -> list[DocumentTruth]:
-        """Listed PDFs (not the large-file fault), hosts in order, newest first."""
+        """Listed documents (not the large-file fault), hosts in order, newest first."""
         return [d for d in self._history.documents if host is None or d.host == host]
 
     def expected_urls(self) -> set[str]:
         """Every URL a polite, correctly scoped crawler starting at the three home pages fetches.
 
-        Canonical form (no tracking parameters, no fragment). Excludes robots-disallowed paths,
-        the infinite calendar, social-media and partner hosts.
+        Canonical form (no tracking parameters, no fragment, no trailing dot on the host).
+        Excludes robots-disallowed paths, the infinite calendar, social-media and partner hosts.
         """
         state = self._history.state
         urls: set[str] = set()
@@ -72,9 +73,12 @@ class Site:
             docs = self.documents(host)
             for offset in range(0, max(len(docs), 1), PAGE_SIZE):
                 urls.add(base + listing_path("/documents/", offset))
-            urls |= {d.pdf_url for d in docs}
+            urls |= {d.url for d in docs} | {d.pdf_url for d in docs}
         for art in state.articles.values():
             urls.add(art.url)
+            urls |= {
+                f"http://{art.host}{art.plain_path}" for link in art.links if link.endswith(art.plain_path)
+            }
             urls |= {f"http://{art.host}{p}" for p in art.photo_paths()}
         if self.config.faults:
             base = f"http://{FAULT_HOST}"
@@ -104,3 +108,9 @@ class Site:
         ``counter`` scopes the transient-503 fault; each ReplicaServer passes its own.
         """
         return self._router.response(host, path_qs, headers, counter or self._counter)
+
+
+def _canonical(url: str) -> str:
+    """A link of the site's own as a crawler files it: without the host's trailing dot."""
+    parts = urlsplit(url)
+    return parts._replace(netloc=parts.netloc.rstrip(".")).geturl()

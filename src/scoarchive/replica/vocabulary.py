@@ -122,6 +122,25 @@ DOC_BODIES = (
     ("Council of Heads of Government", "Совета глав правительств", "成员国政府首脑理事会"),
     ("Council of Foreign Ministers", "Совета министров иностранных дел", "成员国外长理事会"),
 )
+# The same bodies in the nominative, as a document page's "Issued by" field names them.
+DOC_BODY_NAMES = (
+    ("Council of Heads of State", "Совет глав государств", "成员国元首理事会"),
+    ("Council of Heads of Government", "Совет глав правительств", "成员国政府首脑理事会"),
+    ("Council of Foreign Ministers", "Совет министров иностранных дел", "成员国外长理事会"),
+)
+# Russian slugs are transliterated ("Встреча" -> "Vstrecha"), as on rus.sectsco.org in 2023.
+TRANSLIT = dict(
+    zip(
+        "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+        (
+            "a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p",
+            "r", "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya",
+        ),
+        strict=True,
+    )
+)  # fmt: skip
+# The Russian site's sections, in addresses /{section}/YYYYMMDD/ID/Slug.html (2023).
+SECTIONS = ("political", "cultural", "media_SCO")
 
 
 @dataclass(frozen=True)
@@ -149,6 +168,9 @@ class Labels:
     restricted: str
     no_results: str
     nav_intro: tuple[str, str, str]
+    archive: str  # the home page's links to older articles
+    document_fields: tuple[str, str, str]  # date of signing, type, issuing body
+    download: str
 
 
 LABELS = {
@@ -198,6 +220,9 @@ LABELS = {
             "The SCO Secretariat, based in Beijing, is the Organisation's permanent executive body.",
             "Press enquiries may be sent to the information office of the SCO Secretariat.",
         ),
+        archive="From the archive",
+        document_fields=("Date of signing", "Document type", "Issued by"),
+        download="Download (PDF)",
     ),
     "ru": Labels(
         site_name="Шанхайская организация сотрудничества",
@@ -246,6 +271,9 @@ LABELS = {
             "исполнительным органом Организации.",
             "Запросы прессы можно направлять в информационную службу Секретариата ШОС.",
         ),
+        archive="Из архива",
+        document_fields=("Дата подписания", "Вид документа", "Орган"),
+        download="Скачать (PDF)",
     ),
     "zh": Labels(
         site_name="上海合作组织",
@@ -277,5 +305,8 @@ LABELS = {
             "上合组织秘书处设在北京，是本组织常设行政机构。",
             "新闻媒体可向上合组织秘书处新闻处提出咨询。",
         ),
+        archive="往期回顾",
+        document_fields=("签署日期", "文件类型", "发布机构"),
+        download="下载（PDF）",
     ),
 }
