@@ -31,7 +31,7 @@ import trafilatura
 
 from scoarchive.extract.article import extract
 from scoarchive.replica import ArticleTruth, ReplicaConfig, Site
-from scoarchive.warehouse import CHUNK_JOBS, ExtractionJob, ExtractionPool
+from scoarchive.warehouse import CHUNK_JOBS, ContentKind, ExtractionJob, ExtractionPool
 
 _TOKENS = re.compile(
     r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[^\W\u3040-\u30ff\u3400-\u9fff]+"
@@ -93,7 +93,7 @@ def jobs_for(pages: list[Page]) -> list[ExtractionJob]:
     moment = datetime(2024, 1, 1, tzinfo=UTC).replace(tzinfo=None)
     return [
         ExtractionJob(
-            kind="article",
+            kind=ContentKind.ARTICLE,
             record_id=f"<urn:uuid:{n}>",
             item_key=f"{truth.host}/{truth.article_id}",
             url=truth.url,

@@ -59,6 +59,7 @@ from scoarchive.warehouse.errors import (
 from scoarchive.warehouse.extraction import (
     CHUNK_JOBS,
     MAX_DECODED_HTML,
+    Extracted,
     ExtractionPool,
     run_job,
     run_jobs,
@@ -83,6 +84,7 @@ from scoarchive.warehouse.reading import read_warc
 from scoarchive.warehouse.records import (
     MAX_PDF,
     MAX_STORED_HTML,
+    ContentKind,
     ExtractionJob,
     FileBatch,
     SkippedRecord,
@@ -127,6 +129,8 @@ __all__ = [
     "SKIP_COLUMNS",
     "STEMMERS",
     "WORK_DB",
+    "ContentKind",
+    "Extracted",
     "ExtractionJob",
     "ExtractionPool",
     "FileBatch",

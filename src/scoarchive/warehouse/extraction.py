@@ -1,8 +1,9 @@
 """Extraction jobs to rows, inline or in a pool of worker processes.
 
-:func:`run_job` decodes one captured page or PDF and extracts it; it never raises, so one bad
-page cannot end a load. :class:`ExtractionPool` sends jobs to worker processes in chunks and
-gives the results back in submission order, so a load's rows do not depend on the pool size.
+:func:`run_job` decodes one captured page or PDF and extracts it (an article, a document page
+or a PDF); it never raises, so one bad page cannot end a load. :class:`ExtractionPool` sends
+jobs to worker processes in chunks and gives the results back in submission order, so a load's
+rows do not depend on the pool size.
 """
 
 from __future__ import annotations
@@ -12,20 +13,37 @@ import multiprocessing
 import multiprocessing.context
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from scoarchive.core.httpmsg import BodyTooLarge, decode_body
-from scoarchive.extract.article import extract
+from scoarchive.extract.article import extract, url_date
+from scoarchive.extract.document import DocumentPage, extract_document_page, is_document_page
+from scoarchive.extract.languages import LanguageLink
 from scoarchive.extract.pdf import extract_pdf
 from scoarchive.extract.text import NotExtractable
-from scoarchive.warehouse.records import MAX_PDF, ExtractionJob, SkippedRecord
+from scoarchive.warehouse.records import MAX_PDF, ContentKind, ExtractionJob, SkippedRecord
 
 MAX_DECODED_HTML = 16 * 2**20  # decoded bound: a gzip bomb stops here
 CHUNK_JOBS = 16  # pages per task sent to a worker process
 
 
-def run_job(job: ExtractionJob) -> dict[str, Any] | SkippedRecord:
-    """Decode and extract one page or PDF; a row for ``extractions`` or the reason it was skipped.
+@dataclass(frozen=True)
+class Extracted:
+    """What one job gave: its ``extractions`` row, and for pages what they link.
+
+    ``document`` holds a document page's metadata table and PDF link; ``language_links`` the
+    (hreflang, absolute URL) pairs a page gives for its versions in other languages. Both are
+    turned into rows by the loader, which knows the profile (canonical URLs, article keys).
+    """
+
+    row: dict[str, Any]
+    document: DocumentPage | None = None
+    language_links: tuple[LanguageLink, ...] = ()
+
+
+def run_job(job: ExtractionJob) -> Extracted | SkippedRecord:
+    """Decode and extract one page or PDF; what it gave, or the reason it was skipped.
 
     Never raises: one page's bug must not end a load.
     """
@@ -33,7 +51,7 @@ def run_job(job: ExtractionJob) -> dict[str, Any] | SkippedRecord:
     def skipped(reason: str) -> SkippedRecord:
         return SkippedRecord(job.warc_file, job.warc_offset, job.record_id, job.url, reason)
 
-    limit = MAX_DECODED_HTML if job.kind == "article" else MAX_PDF
+    limit = MAX_DECODED_HTML if job.kind == ContentKind.ARTICLE else MAX_PDF
     try:
         body = decode_body(io.BytesIO(job.payload), job.content_encoding, limit)
     except BodyTooLarge:
@@ -51,7 +69,11 @@ def run_job(job: ExtractionJob) -> dict[str, Any] | SkippedRecord:
         "warc_offset": job.warc_offset,
     }
     try:
-        if job.kind == "article":
+        if job.kind == ContentKind.ARTICLE and is_document_page(body):
+            return _document_page(
+                row, extract_document_page(body, job.url, content_type=job.content_type), job
+            )
+        if job.kind == ContentKind.ARTICLE:
             article = extract(body, job.url, content_type=job.content_type)
             row.update(
                 title=article.title,
@@ -70,33 +92,57 @@ def run_job(job: ExtractionJob) -> dict[str, Any] | SkippedRecord:
                 pages=None,
                 content_sha256=article.content_sha256,
             )
-        else:
-            doc = extract_pdf(body, job.url)
-            row.update(
-                title=doc.title,
-                published=doc.created,
-                page_date=None,
-                url_date=None,
-                date_agrees=None,
-                date_source="pdf" if doc.created else None,
-                authors=list(doc.authors),
-                language=job.language_hint,
-                description=None,
-                encoding=None,
-                text=doc.text,
-                markdown=None,
-                word_count=doc.word_count,
-                pages=doc.pages,
-                content_sha256=doc.content_sha256,
-            )
+            return Extracted(row, language_links=article.language_links)
+        doc = extract_pdf(body, job.url)
+        row.update(
+            title=doc.title,
+            published=doc.created,
+            page_date=None,
+            url_date=None,
+            date_agrees=None,
+            date_source="pdf" if doc.created else None,
+            authors=list(doc.authors),
+            language=job.language_hint,
+            description=None,
+            encoding=None,
+            text=doc.text,
+            markdown=None,
+            word_count=doc.word_count,
+            pages=doc.pages,
+            content_sha256=doc.content_sha256,
+        )
+        return Extracted(row)
     except NotExtractable as exc:
         return skipped(str(exc))
     except Exception as exc:
         return skipped(f"extractor error: {type(exc).__name__}: {exc}")
-    return row
 
 
-def run_jobs(jobs: Sequence[ExtractionJob]) -> list[dict[str, Any] | SkippedRecord]:
+def _document_page(row: dict[str, Any], page: DocumentPage, job: ExtractionJob) -> Extracted:
+    row.update(
+        kind=ContentKind.DOCUMENT_PAGE,
+        title=page.title,
+        published=page.published,
+        page_date=page.published if page.date_source != "url" else None,
+        url_date=url_date(job.url),
+        date_agrees=None,
+        date_source=page.date_source,
+        authors=[],
+        language=page.language or job.language_hint,
+        description=None,
+        encoding=page.encoding,
+        text=page.text,
+        markdown=None,
+        word_count=page.word_count,
+        pages=None,
+        content_sha256=page.content_sha256,
+    )
+    if row["page_date"] is not None and row["url_date"] is not None:
+        row["date_agrees"] = row["page_date"] == row["url_date"]
+    return Extracted(row, page, page.language_links)
+
+
+def run_jobs(jobs: Sequence[ExtractionJob]) -> list[Extracted | SkippedRecord]:
     """A chunk of jobs: the unit sent to a worker process (amortises pickling overhead)."""
     return [run_job(job) for job in jobs]
 
@@ -121,9 +167,9 @@ class ExtractionPool:
     def __init__(self, workers: int) -> None:
         self.pool = ProcessPoolExecutor(workers, mp_context=_worker_context()) if workers > 1 else None
         self.max_pending = 4 * workers
-        self.pending: list[Future[list[dict[str, Any] | SkippedRecord]]] = []
+        self.pending: list[Future[list[Extracted | SkippedRecord]]] = []
         self.chunk: list[ExtractionJob] = []
-        self.results: list[dict[str, Any] | SkippedRecord] = []
+        self.results: list[Extracted | SkippedRecord] = []
 
     def submit(self, job: ExtractionJob) -> None:
         self.chunk.append(job)
@@ -141,7 +187,7 @@ class ExtractionPool:
         while len(self.pending) > self.max_pending:
             self.results += self.pending.pop(0).result()
 
-    def drain(self) -> list[dict[str, Any] | SkippedRecord]:
+    def drain(self) -> list[Extracted | SkippedRecord]:
         self._flush()
         while self.pending:
             self.results += self.pending.pop(0).result()

@@ -14,6 +14,7 @@ import zlib
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,14 @@ MAX_STORED_HTML = 32 * 2**20  # stored (still encoded) bytes read for one page
 MAX_PDF = 64 * 2**20
 
 
+class ContentKind(StrEnum):
+    """What an extraction read (the ``kind`` of ``extractions``)."""
+
+    ARTICLE = "article"  # an article page (any page at an article address)
+    DOCUMENT = "document"  # a PDF
+    DOCUMENT_PAGE = "document_page"  # a document's page: metadata table and the PDF it links
+
+
 @dataclass(frozen=True)
 class SkippedRecord:
     warc_file: str
@@ -45,7 +54,7 @@ class SkippedRecord:
 class ExtractionJob:
     """One captured page or PDF to extract; ``payload`` is the body as stored (still encoded)."""
 
-    kind: str  # article | document
+    kind: ContentKind  # ARTICLE (an HTML page; extraction tells document pages) or DOCUMENT
     record_id: str
     item_key: str
     url: str
@@ -70,6 +79,8 @@ class FileBatch:
     captures: list[dict[str, Any]] = field(default_factory=list)
     extractions: list[dict[str, Any]] = field(default_factory=list)
     outlinks: list[dict[str, Any]] = field(default_factory=list)
+    document_pages: list[dict[str, Any]] = field(default_factory=list)
+    language_links: list[dict[str, Any]] = field(default_factory=list)
     skipped: list[SkippedRecord] = field(default_factory=list)
 
 
@@ -233,9 +244,9 @@ class WarcRecords:
             return None
         mime = media_type(content_type)
         if article_key is not None and mime in HTML_TYPES:
-            job_kind, item_key, limit = "article", article_key, MAX_STORED_HTML
+            job_kind, item_key, limit = ContentKind.ARTICLE, article_key, MAX_STORED_HTML
         elif mime in PDF_TYPES:
-            job_kind, item_key, limit = "document", url, MAX_PDF
+            job_kind, item_key, limit = ContentKind.DOCUMENT, url, MAX_PDF
         else:
             if article_key is not None and status == 200:
                 self.skip(
