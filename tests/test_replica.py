@@ -19,6 +19,7 @@ from scoarchive.replica import (
     FAULT_PATHS,
     HOSTS,
     PARTNER_URL,
+    AddressForm,
     ReplicaConfig,
     ReplicaServer,
     Site,
@@ -546,9 +547,15 @@ def test_address_forms_of_the_real_site(server: ReplicaServer) -> None:
     six- and seven-digit IDs, low IDs of moved pages; plain addresses of slug articles redirect."""
     site = server.site
     news = site.articles()
-    forms = {(t.host, t.form.value) for t in news}
-    assert {(ENG, "dash-slug"), (ENG, "slug"), (RUS, "slug"), (RUS, "section")} <= forms
-    assert {t.form.value for t in site.articles(CHN)} == {"plain"}
+    forms = {(t.host, t.form) for t in news}
+    slugged = {
+        (ENG, AddressForm.DASH_SLUG),
+        (ENG, AddressForm.SLUG),
+        (RUS, AddressForm.SLUG),
+        (RUS, AddressForm.SECTION),
+    }
+    assert slugged <= forms
+    assert {t.form for t in site.articles(CHN)} == {AddressForm.PLAIN}
     for truth in news:
         path = urlsplit(truth.url).path
         digits = len(str(truth.article_id))
@@ -558,17 +565,17 @@ def test_address_forms_of_the_real_site(server: ReplicaServer) -> None:
             assert digits == 6, truth.url
         else:
             assert digits <= 6 and truth.article_id < 200_000, truth.url  # moved from the old site
-        if truth.form.value == "plain":
+        if truth.form == AddressForm.PLAIN:
             assert path == f"/{truth.published:%Y%m%d}/{truth.article_id}.html"
             continue
         assert truth.published.year in (2022, 2023)
-        if truth.form.value == "section":
+        if truth.form == AddressForm.SECTION:
             section, _, _, slug = path.split("/")[1:]
             assert section in ("political", "cultural", "media_SCO") and slug.endswith(".html")
         else:
             _, rest = path.split("/")[1:]
             assert rest.endswith(f"-{truth.article_id}.html")
-            assert rest.startswith("-") == (truth.form.value == "dash-slug")
+            assert rest.startswith("-") == (truth.form == AddressForm.DASH_SLUG)
         status, _, body = get(server, truth.host, path)
         assert (
             status == 200

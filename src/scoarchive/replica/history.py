@@ -122,7 +122,7 @@ class SiteHistory:
         for host in HOSTS:
             art = self._render_story(story, host, self._alloc_id(rng, story.day))
             form = AddressForm.PLAIN
-            if slug_rank is not None and host != "chn.sectsco.org":
+            if slug_rank is not None and LANGUAGE[host] != "zh":
                 if host == FAULT_HOST:
                     form = AddressForm.DASH_SLUG if slug_rank % 2 == 0 else AddressForm.SLUG
                 else:
