@@ -58,7 +58,7 @@ def sample_paths(site: Site) -> list[tuple[str, str]]:
     paths += [(h, "/robots.txt") for h in HOSTS] + [(ENG, "/css/main.css"), (ENG, "/images/logo.png")]
     for truth in site.articles(kind=None):
         paths.append((truth.host, urlsplit(truth.url).path))
-    paths += [(d.host, urlsplit(d.pdf_url).path) for d in site.documents()]
+    paths += [(d.host, urlsplit(u).path) for d in site.documents() for u in (d.url, d.pdf_url)]
     paths += [(ENG, "/calendar/2021/06/"), (RUS, "/images/photos/1_1.jpg")]
     return paths
 
