@@ -31,7 +31,8 @@ import trafilatura
 
 from scoarchive.extract.article import extract
 from scoarchive.replica import ArticleTruth, ReplicaConfig, Site
-from scoarchive.warehouse.reading import CHUNK_JOBS, ExtractionJob, ExtractionPool
+from scoarchive.warehouse.extraction import CHUNK_JOBS, ExtractionPool
+from scoarchive.warehouse.records import ContentKind, ExtractionJob
 
 _TOKENS = re.compile(
     r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[^\W\u3040-\u30ff\u3400-\u9fff]+"
@@ -93,7 +94,7 @@ def jobs_for(pages: list[Page]) -> list[ExtractionJob]:
     moment = datetime(2024, 1, 1, tzinfo=UTC).replace(tzinfo=None)
     return [
         ExtractionJob(
-            kind="article",
+            kind=ContentKind.ARTICLE,
             record_id=f"<urn:uuid:{n}>",
             item_key=f"{truth.host}/{truth.article_id}",
             url=truth.url,

@@ -8,7 +8,9 @@ from urllib.parse import urlsplit
 import pytest
 
 from scoarchive.extract.article import extract, url_date
+from scoarchive.extract.document import extract_document_page, is_document_page
 from scoarchive.extract.encoding import decode_html
+from scoarchive.extract.languages import LanguageLink
 from scoarchive.extract.pdf import extract_pdf
 from scoarchive.extract.text import NotExtractable
 from scoarchive.replica import ReplicaConfig, Site
@@ -114,3 +116,63 @@ def test_pdf_documents_give_metadata_and_text(site: Site) -> None:
         assert pdf.pages == 1
         assert f"Document {doc.doc_id}" in pdf.text
         assert doc.published.strftime("%d.%m.%Y") in pdf.text
+
+
+def test_document_pages_give_title_date_fields_and_pdf(site: Site) -> None:
+    for doc in site.documents():
+        body, content_type = served(site, doc.url)
+        assert is_document_page(body)
+        page = extract_document_page(body, doc.url, content_type=content_type)
+        assert (page.title, page.published, page.date_source) == (doc.title, doc.published, "time")
+        assert page.fields == doc.fields and page.pdf_url == doc.pdf_url
+        assert page.language == doc.language
+        assert all(f"{name}: {value}" in page.text for name, value in doc.fields)
+    article = site.articles()[0]
+    body, _ = served(site, article.url)
+    assert not is_document_page(body)
+    with pytest.raises(NotExtractable, match="not a document page"):
+        extract_document_page(body, article.url)
+
+
+def test_a_document_page_without_a_time_takes_its_date_from_the_table() -> None:
+    html = (
+        b'<html lang="en"><body><main><h1 class="document-article-header__title">Charter</h1>'
+        b"<table><tr><th>Place</th><td>Saint Petersburg</td></tr>"
+        b"<tr><th>Date of signing</th><td>7 June 2002</td></tr>"
+        b"<tr><th>Place</th><td>ignored repeat</td></tr></table>"
+        b'<a class="button button_small" href="/images/07d2/06/07/1.pdf">PDF</a></main></body></html>'
+    )
+    page = extract_document_page(html, "http://eng.sectsco.org./20190101/1.html")
+    assert page.fields == (("Place", "Saint Petersburg"), ("Date of signing", "7 June 2002"))
+    assert (page.published, page.date_source) == (date(2002, 6, 7), "fields")
+    assert page.pdf_url == "http://eng.sectsco.org./images/07d2/06/07/1.pdf"  # the loader canonicalises
+    bare = html.replace(b"7 June 2002", b"unknown")
+    assert extract_document_page(bare, "http://eng.sectsco.org/20190101/1.html").published == date(2019, 1, 1)
+
+
+def test_language_links_are_read_as_the_page_states_them() -> None:
+    site = Site(
+        ReplicaConfig(articles_per_host=3, documents_per_host=1, faults=False, translation_links=True)
+    )
+    truth = next(t for t in site.articles() if t.translations)
+    body, content_type = served(site, truth.url)
+    article = extract(body, truth.url, content_type=content_type)
+    alternates = {(link.language, link.url) for link in article.language_links}
+    assert {(truth.language, truth.url), *truth.translations} <= alternates
+    plain = Site(ReplicaConfig(articles_per_host=3, documents_per_host=1, faults=False))
+    body, content_type = served(plain, plain.articles()[0].url)
+    links = extract(body, plain.articles()[0].url, content_type=content_type).language_links
+    assert links == (
+        LanguageLink("ru", "http://rus.sectsco.org/"),
+        LanguageLink("zh", "http://chn.sectsco.org/"),
+    )
+
+
+def test_url_dates_of_every_address_form() -> None:
+    for address in (
+        "http://eng.sectsco.org/20220805/-SCO-Secretary-General-meets-908439.html",
+        "http://rus.sectsco.org/20220805/Vstrecha-908439.html",
+        "http://rus.sectsco.org/political/20220805/908439/Vstrecha.html",
+        "http://eng.sectsco.org/news/20220805/908439.html",
+    ):
+        assert url_date(address) == date(2022, 8, 5), address

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import http.client
 import threading
@@ -18,6 +19,7 @@ from scoarchive.replica import (
     FAULT_PATHS,
     HOSTS,
     PARTNER_URL,
+    AddressForm,
     ReplicaConfig,
     ReplicaServer,
     Site,
@@ -56,7 +58,7 @@ def sample_paths(site: Site) -> list[tuple[str, str]]:
     paths += [(h, "/robots.txt") for h in HOSTS] + [(ENG, "/css/main.css"), (ENG, "/images/logo.png")]
     for truth in site.articles(kind=None):
         paths.append((truth.host, urlsplit(truth.url).path))
-    paths += [(d.host, urlsplit(d.pdf_url).path) for d in site.documents()]
+    paths += [(d.host, urlsplit(u).path) for d in site.documents() for u in (d.url, d.pdf_url)]
     paths += [(ENG, "/calendar/2021/06/"), (RUS, "/images/photos/1_1.jpg")]
     return paths
 
@@ -219,10 +221,11 @@ def test_assets_and_documents(server: ReplicaServer) -> None:
     assert status == 200 and headers["content-type"] == "image/png" and body.startswith(b"\x89PNG")
     docs = server.site.documents(CHN)
     assert len(docs) == SMALL.documents_per_host
-    listing = lxml.html.fromstring(get(server, CHN, "/documents/")[2]).xpath(
-        "//ul[@class='listing']//a/@href"
-    )
-    assert listing == [urlsplit(d.pdf_url).path for d in docs]
+    listing = lxml.html.fromstring(get(server, CHN, "/documents/")[2])
+    # the menu shares the address pattern: only the class tells the document links apart
+    links = listing.xpath("//a[@class='list-item-document__link']/@href")
+    assert links == [urlsplit(d.url).path for d in docs]
+    assert set(listing.xpath("//nav[@class='menu']//a/@href")) & {urlsplit(d.url).path for d in docs} == set()
     status, headers, body = get(server, CHN, urlsplit(docs[0].pdf_url).path)
     assert headers["content-type"] == "application/pdf"
     assert body.startswith(b"%PDF-1.4") and body.rstrip().endswith(b"%%EOF")
@@ -232,6 +235,29 @@ def test_assets_and_documents(server: ReplicaServer) -> None:
         f"({eng_doc.title.split(' meeting')[0]}".encode("cp1252")
         in get(server, ENG, urlsplit(eng_doc.pdf_url).path)[2]
     )
+
+
+def test_document_pages_have_the_real_markup(server: ReplicaServer) -> None:
+    for doc in server.site.documents():
+        status, headers, body = get(server, doc.host, urlsplit(doc.url).path)
+        assert status == 200 and headers["content-type"].startswith("text/html")
+        page = lxml.html.fromstring(body)
+        assert page.xpath("//h1[@class='document-article-header__title']/text()") == [doc.title]
+        rows = [(tr.findtext("th"), tr.findtext("td")) for tr in page.xpath("//tr[th and td]")]
+        assert rows == list(doc.fields) and len(rows) == 3
+        assert page.xpath("//a[@class='button button_small']/@href") == [urlsplit(doc.pdf_url).path]
+        # the PDF's folder is the posting date in hex: /images/07e8/0c/17/ID.pdf is 2024-12-23
+        year, month, day, name = urlsplit(doc.pdf_url).path.split("/")[2:]
+        assert (int(year, 16), int(month, 16), int(day, 16)) == doc.published.timetuple()[:3]
+        assert (
+            name == f"{doc.doc_id}.pdf"
+            and urlsplit(doc.url).path == f"/{doc.published:%Y%m%d}/{doc.doc_id}.html"
+        )
+        assert get(server, doc.host, urlsplit(doc.pdf_url).path)[0] == 200
+    # document IDs do not follow the dates
+    eng = server.site.documents(ENG)
+    by_date = [d.doc_id for d in sorted(eng, key=lambda d: d.published)]
+    assert by_date != sorted(by_date)
 
 
 def test_robots_txt_and_violations(server: ReplicaServer) -> None:
@@ -514,3 +540,92 @@ def test_throughput_report() -> None:
             for t in threads:
                 t.join()
             print(f"\nreplica: {sum(counts) / 1.5:.0f} requests/s with {n_clients} keep-alive client(s)")
+
+
+def test_address_forms_of_the_real_site(server: ReplicaServer) -> None:
+    """Slug-ID (2022-2023, English with and without a leading dash, Russian), Russian sections,
+    six- and seven-digit IDs, low IDs of moved pages; plain addresses of slug articles redirect."""
+    site = server.site
+    news = site.articles()
+    forms = {(t.host, t.form) for t in news}
+    slugged = {
+        (ENG, AddressForm.DASH_SLUG),
+        (ENG, AddressForm.SLUG),
+        (RUS, AddressForm.SLUG),
+        (RUS, AddressForm.SECTION),
+    }
+    assert slugged <= forms
+    assert {t.form for t in site.articles(CHN)} == {AddressForm.PLAIN}
+    for truth in news:
+        path = urlsplit(truth.url).path
+        digits = len(str(truth.article_id))
+        if truth.published.year >= 2024:
+            assert digits == 7, truth.url
+        elif truth.published.year >= 2019:
+            assert digits == 6, truth.url
+        else:
+            assert digits <= 6 and truth.article_id < 200_000, truth.url  # moved from the old site
+        if truth.form == AddressForm.PLAIN:
+            assert path == f"/{truth.published:%Y%m%d}/{truth.article_id}.html"
+            continue
+        assert truth.published.year in (2022, 2023)
+        if truth.form == AddressForm.SECTION:
+            section, _, _, slug = path.split("/")[1:]
+            assert section in ("political", "cultural", "media_SCO") and slug.endswith(".html")
+        else:
+            _, rest = path.split("/")[1:]
+            assert rest.endswith(f"-{truth.article_id}.html")
+            assert rest.startswith("-") == (truth.form == AddressForm.DASH_SLUG)
+        status, _, body = get(server, truth.host, path)
+        assert (
+            status == 200
+            and truth.paragraphs[0].encode("utf-8" if truth.language == "en" else "cp1251") in body
+        )
+        plain = f"/{truth.published:%Y%m%d}/{truth.article_id}.html"
+        status, headers, _ = get(server, truth.host, plain)
+        assert (status, headers["location"]) == (301, path)
+    assert get(server, ENG, f"/news/{urlsplit(news[0].url).path}")[0] == 404
+
+
+def test_home_pages_link_older_articles_by_other_addresses(server: ReplicaServer) -> None:
+    site = server.site
+    linked = {a: t for t in site.articles() for a in t.addresses[1:]}
+    hrefs = {h: set(lxml.html.fromstring(get(server, h, "/")[2]).xpath("//a/@href")) for h in HOSTS}
+    dotted = [a for a in linked if a.startswith("http://eng.sectsco.org./")]
+    redirecting = [a for a in linked if not a.startswith("http://eng.sectsco.org./")]
+    assert dotted and {urlsplit(a).hostname for a in redirecting} == {ENG, RUS}
+    for address, truth in linked.items():
+        parts = urlsplit(address)
+        host = parts.netloc.rstrip(".")
+        assert address in hrefs[host] or parts.path in hrefs[host]
+        status, headers, body = get(server, parts.netloc, parts.path)  # Host: eng.sectsco.org. too
+        if status == 301:
+            assert headers["location"] == urlsplit(truth.url).path
+        else:
+            assert status == 200 and truth.title.encode() in body
+    assert get(server, "eng.sectsco.org.", "/")[0] == 200
+
+
+def test_translations_are_linked_only_when_asked() -> None:
+    plain, linked = Site(SMALL), Site(dataclasses.replace(SMALL, translation_links=True))
+    truth = next(t for t in linked.articles(ENG) if t.translations)
+    assert {lang for lang, _ in truth.translations} == {"ru", "zh"}
+    path = urlsplit(truth.url).path
+    page = lxml.html.fromstring(linked.response(ENG, path, {}).body)
+    alternates = dict(
+        zip(
+            page.xpath("//link[@rel='alternate']/@hreflang"),
+            page.xpath("//link[@rel='alternate']/@href"),
+            strict=True,
+        )
+    )
+    assert alternates == {"en": truth.url, **dict(truth.translations)}
+    for lang, url in truth.translations:  # each translation links back
+        parts = urlsplit(url)
+        back = lxml.html.fromstring(linked.response(parts.netloc, parts.path, {}).body)
+        assert truth.url in back.xpath("//link[@rel='alternate'][@hreflang='en']/@href")
+        assert lang == {"rus.sectsco.org": "ru", "chn.sectsco.org": "zh"}[parts.netloc]
+    default = lxml.html.fromstring(plain.response(ENG, path, {}).body)
+    assert not default.xpath("//link[@rel='alternate']")
+    # the language switcher of the real site: the other sites' home pages, nothing more
+    assert default.xpath("//a[@hreflang]/@href") == ["http://rus.sectsco.org/", "http://chn.sectsco.org/"]

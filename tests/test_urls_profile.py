@@ -58,6 +58,14 @@ def test_connect_to_parsing() -> None:
         ("/news/?offset=20", Action.FOLLOW),
         ("/documents/", Action.FOLLOW),
         ("/20210615/765514.html", Action.FOLLOW),
+        ("/20240704/1460010.html", Action.FOLLOW),
+        ("/20170109/192193.html", Action.FOLLOW),
+        ("/20220805/-SCO-Secretary-General-meets-with-Delegation-908439.html", Action.FOLLOW),
+        ("/20230831/Vstrecha-953905.html", Action.FOLLOW),
+        ("/political/20230831/953905/Vstrecha.html", Action.FOLLOW),
+        ("/media_SCO/20230831/953905/Vstrecha-2023.html", Action.FOLLOW),
+        ("/images/07e8/0c/17/1628338.pdf", Action.CAPTURE),
+        ("/20230831/Slug-without-id.html", Action.IGNORE),
         ("/images/docs/4001.pdf", Action.CAPTURE),
         ("/css/main.css", Action.REQUISITE),
         ("/calendar/2021/06/", Action.IGNORE),
@@ -83,6 +91,48 @@ def test_off_scope_is_ignored() -> None:
 def test_article_identity_survives_the_redesign(address: str) -> None:
     assert SCO.article_key(address) == "eng.sectsco.org/765514"
     assert SCO.current_url(address).endswith("eng.sectsco.org/20210615/765514.html")
+
+
+@pytest.mark.parametrize(
+    ("address", "key", "current"),
+    [
+        (
+            "https://eng.sectsco.org/20220805/-SCO-Secretary-General-meets-with-Delegation-908439.html",
+            "eng.sectsco.org/908439",
+            "https://eng.sectsco.org/20220805/908439.html",
+        ),
+        (
+            "http://rus.sectsco.org/20230831/Vstrecha-v-2023-godu-953905.html",
+            "rus.sectsco.org/953905",
+            "http://rus.sectsco.org/20230831/953905.html",
+        ),
+        (
+            "http://rus.sectsco.org/cultural/20230831/953905/Vstrecha-2023.html",
+            "rus.sectsco.org/953905",
+            "http://rus.sectsco.org/20230831/953905.html",
+        ),
+        ("https://eng.sectsco.org./20240704/1460010.html", "eng.sectsco.org/1460010", None),
+        ("https://WWW.Eng.SectSCO.org./20240116/1237998.html", "eng.sectsco.org/1237998", None),
+        ("http://chn.sectsco.org/20151209/26996.html", "chn.sectsco.org/26996", None),
+    ],
+)
+def test_identity_of_every_real_address_form(address: str, key: str, current: str | None) -> None:
+    assert SCO.article_key(address) == key
+    expected = current or SCO.canonicalize(address)
+    assert SCO.current_url(address) == expected
+    assert SCO.article_key(SCO.current_url(address)) == key
+
+
+def test_hosts_are_canonical_in_scope_checks_and_urls() -> None:
+    for spelling in ("eng.sectsco.org.", "ENG.SECTSCO.ORG", "www.eng.sectsco.org", "WWW.Eng.SectSCO.org."):
+        url = f"https://{spelling}/20240704/1460010.html"
+        assert SCO.in_scope(url) and SCO.action_for(url) is Action.FOLLOW
+        assert SCO.canonicalize(url) == "https://eng.sectsco.org/20240704/1460010.html"
+        assert SCO.language_of(url) == "en"
+    assert not SCO.in_scope("https://www.example.org/") and not SCO.in_scope("https://wwweng.sectsco.org/")
+    # www. is only dropped before the profile's own hosts: elsewhere it may be another host
+    assert SCO.canonicalize("http://www.example.org./a") == "http://www.example.org/a"
+    assert canonicalize("http://WWW.eng.sectsco.org./a") == "http://www.eng.sectsco.org/a"
 
 
 def test_russian_old_form_with_slug() -> None:
@@ -145,3 +195,12 @@ def test_surt_of_a_canonical_url_is_stable(url: str) -> None:
     except InvalidURL:
         return  # the surt library reads no IPv6 literal; InvalidURL is the one error allowed
     assert key == surt_key(SCO.canonicalize(once)) and ")" in key
+
+
+def test_a_narrowed_copy_of_a_profile_has_its_own_scope() -> None:
+    """Per-language crawls narrow the profile with model_copy: nothing may keep the old hosts."""
+    russian = "http://www.rus.sectsco.org./20230831/Vstrecha-953905.html"
+    assert SCO.in_scope(russian) and SCO.article_key(russian) == "rus.sectsco.org/953905"
+    english = SCO.model_copy(update={"hosts": ("eng.sectsco.org",)})
+    assert not english.in_scope(russian) and english.article_key(russian) is None
+    assert english.in_scope("http://www.eng.sectsco.org./") and SCO.in_scope(russian)

@@ -153,8 +153,8 @@ def schedule_command(
         highlight=False,
         soft_wrap=True,
     )
-    stop = f"scoarchive schedule --stop --data {shlex.quote(str(root))}"
-    out.print(f"Stop with: {stop}", highlight=False, soft_wrap=True)  # one line, to copy whole
+    stop_command = f"scoarchive schedule --stop --data {shlex.quote(str(root))}"
+    out.print(f"Stop with: {stop_command}", highlight=False, soft_wrap=True)  # one line, to copy whole
 
 
 def init_command(data: DataOption = None) -> None:

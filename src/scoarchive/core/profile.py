@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from scoarchive.core.urls import DEFAULT_PORTS, InvalidURL, canonicalize, split_http_url
+from scoarchive.core.urls import DEFAULT_PORTS, InvalidURL, canonical_host, canonicalize, split_http_url
 
 
 class ProfileError(ValueError):
@@ -89,8 +89,13 @@ class Profile(BaseModel):
     def _compiled_rules(self) -> list[tuple[re.Pattern[str], Rule]]:
         return [(re.compile(rule.pattern), rule) for rule in self.rules]
 
+    def host(self, host: str) -> str:
+        """A host as the profile files it: case, a trailing dot and ``www.`` before one of its
+        hosts make no difference (``WWW.eng.sectsco.org.`` is ``eng.sectsco.org``)."""
+        return canonical_host(host, self.hosts)
+
     def canonicalize(self, url: str) -> str:
-        return canonicalize(url, self.tracking_params)
+        return canonicalize(url, self.tracking_params, self.hosts)
 
     def in_scope(self, url: str) -> bool:
         """True when the URL is on one of the profile's hosts, on its scheme's default port.
@@ -102,7 +107,7 @@ class Profile(BaseModel):
             scheme, host, port, _ = split_http_url(url)
         except InvalidURL:
             return False
-        return host.lower() in self.hosts and port == DEFAULT_PORTS[scheme]
+        return self.host(host) in self.hosts and port == DEFAULT_PORTS[scheme]
 
     def action_for(self, url: str) -> Action:
         """What the crawler does with an in-scope URL; IGNORE for anything off-scope or unmatched."""
@@ -120,7 +125,7 @@ class Profile(BaseModel):
             return None
         _, host, _, path_and_query = split_http_url(url)
         match = re.match(self.identity.pattern, path_and_query.split("?", 1)[0])
-        return f"{host.lower()}/{match.group('id')}" if match else None
+        return f"{self.host(host)}/{match.group('id')}" if match else None
 
     def current_url(self, url: str) -> str | None:
         """The address an article has on the site today, from any of its historical forms."""
@@ -138,7 +143,7 @@ class Profile(BaseModel):
             _, host, _, _ = split_http_url(url)
         except InvalidURL:
             return None
-        return self.languages.get(host.lower())
+        return self.languages.get(self.host(host))
 
 
 def available_profiles() -> list[str]:

@@ -3,13 +3,14 @@
 Two spellings of one address must land on one frontier entry and one index key, or the
 crawler fetches duplicates and the resolver misses captures. Canonical form keeps what the
 server can tell apart (path case, query order) and drops what it cannot (fragments,
-tracking parameters, default ports, host case).
+tracking parameters, default ports, host case, a trailing dot on the host, and ``www.`` before
+a host the caller names as one that never differs by it).
 """
 
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
@@ -41,20 +42,30 @@ def split_http_url(url: str) -> tuple[str, str, int, str]:
     return scheme, host, port or DEFAULT_PORTS[scheme], path + (f"?{parts.query}" if parts.query else "")
 
 
-def canonicalize(url: str, tracking_params: Iterable[str] = ()) -> str:
+def canonical_host(host: str, hosts: Collection[str] = ()) -> str:
+    """A host name as the archive files it: lower case, no trailing dot (``eng.sectsco.org.``
+    is the same host in DNS), and without ``www.`` when the rest is one of ``hosts``."""
+    name = host.lower().rstrip(".")
+    if name.startswith("www.") and name[4:] in hosts:
+        return name[4:]
+    return name
+
+
+def canonicalize(url: str, tracking_params: Iterable[str] = (), hosts: Collection[str] = ()) -> str:
     """The address the archive files a URL under.
 
     `tracking_params` are glob patterns (``utm_*``) of query parameters that never change
-    what the server returns.
+    what the server returns; `hosts` are hosts that ``www.`` never tells apart (a profile's).
     """
-    return _canonicalize(url, tuple(tracking_params))
+    return _canonicalize(url, tuple(tracking_params), tuple(hosts))
 
 
 @lru_cache(maxsize=1 << 16)
-def _canonicalize(url: str, tracking_params: tuple[str, ...]) -> str:
+def _canonicalize(url: str, tracking_params: tuple[str, ...], hosts: tuple[str, ...]) -> str:
     scheme, host, port, _ = split_http_url(url)
     parts = urlsplit(url.strip())
-    name = f"[{host.lower()}]" if ":" in host else host.lower()  # an IPv6 literal keeps its brackets
+    name = canonical_host(host, hosts)
+    name = f"[{name}]" if ":" in name else name  # an IPv6 literal keeps its brackets
     netloc = name if port == DEFAULT_PORTS[scheme] else f"{name}:{port}"
     path = quote(parts.path or "/", safe="/%:@!$&'()*+,;=-._~")
     query_items = [

@@ -13,6 +13,7 @@ from trafilatura.xml import xmltotxt
 
 from scoarchive.core.html import parse_html
 from scoarchive.extract.encoding import decode_html
+from scoarchive.extract.languages import LanguageLink, language_links, page_language
 from scoarchive.extract.text import NotExtractable, _clean, content_digest, count_words
 
 # Class or id tokens of blocks that are never article text on a news page.
@@ -28,20 +29,11 @@ _PRUNE = etree.XPath("//figure | //figcaption | //time[not(ancestor::p)]")
 _LABELLED = etree.XPath("//body//*[@class or @id]")
 
 
-_URL_DATE = re.compile(r"/((?:19|20)\d{2})(\d{2})(\d{2})/\d+(?:\.html|/)")
+# /20210615/765514.html, slug-ID /20220805/-Words-908439.html, Russian /political/20230831/953905/
+_URL_DATE = re.compile(r"/((?:19|20)\d{2})(\d{2})(\d{2})/(?:[^/]*-)?\d+(?:\.html|/)")
 
 
 _ISO_DATE = re.compile(r"((?:19|20)\d{2})-(\d{2})-(\d{2})")
-
-
-_HTML_LANG = etree.XPath(
-    "/html/@lang | /html/@xml:lang", namespaces={"xml": "http://www.w3.org/XML/1998/namespace"}
-)
-
-
-_META_LANG = etree.XPath(
-    "//meta[translate(@http-equiv, 'CONTENTLAG', 'contentlag')='content-language']/@content"
-)
 
 
 _META_DATES = etree.XPath(
@@ -87,6 +79,7 @@ class Article:
 
     ``published`` is the date the page gives, else the one in its address; ``page_date`` and
     ``url_date`` keep both sources so disagreements stay visible (``date_agrees``).
+    ``language_links`` are the page's own ``hreflang`` links (its versions in other languages).
     """
 
     url: str
@@ -105,9 +98,10 @@ class Article:
     word_count: int
     encoding: str
     content_sha256: str
+    language_links: tuple[LanguageLink, ...] = ()
 
 
-def _iso_date(value: str | None) -> date | None:
+def iso_date(value: str | None) -> date | None:
     """The calendar date at the start of an ISO timestamp, as written (local to the page)."""
     if not value:
         return None
@@ -129,19 +123,10 @@ def _calendar_date(match: re.Match[str] | None) -> date | None:
         return None
 
 
-def _language(tree: HtmlElement) -> str | None:
-    """ISO 639-1 code from ``<html lang>`` or a Content-Language meta tag (``ru-RU`` -> ``ru``)."""
-    for value in (*_HTML_LANG(tree), *_META_LANG(tree)):
-        primary = str(value).strip().split(",")[0].replace("_", "-").split("-")[0].lower()
-        if len(primary) == 2 and primary.isalpha():
-            return primary
-    return None
-
-
 def _page_date(tree: HtmlElement) -> tuple[date | None, str | None]:
     for source, values in (("meta", _META_DATES(tree)), ("time", _TIME_DATES(tree))):
         for value in values:
-            found = _iso_date(str(value))
+            found = iso_date(str(value))
             if found:
                 return found, source
     return None, None
@@ -181,7 +166,8 @@ def extract(html: bytes, url: str, *, content_type: str | None = None) -> Articl
     if "\x00" in text:
         raise NotExtractable("NUL byte in HTML: binary or corrupt content")
     tree = parse_html(text)  # any nesting depth (libxml2 alone stops at 256)
-    language = _language(tree)
+    language = page_language(tree)
+    links = language_links(tree, url)
     page_date, date_source = _page_date(tree)
     heading = _ARTICLE_H1(tree)
     h1_title = _clean(heading[0].text_content()) if heading else None
@@ -221,4 +207,5 @@ def extract(html: bytes, url: str, *, content_type: str | None = None) -> Articl
         word_count=count_words(body_text),
         encoding=encoding,
         content_sha256=content_digest(title, published, body_text),
+        language_links=links,
     )

@@ -2,21 +2,26 @@
 
 ``Site`` is the pure-data model (pages, faults, versions, ground truth); ``ReplicaServer`` serves
 it over HTTP on one loopback port for all three hosts, which crawlers reach via ``--connect-to``.
+
+Modules, one concept each: :mod:`.vocabulary` (the words, pure data), :mod:`.prose` (text from
+language-neutral plans), :mod:`.assets` (generated JPEG, PNG, PDF, large file, gzip bomb),
+:mod:`.exchange` (representations, validators, conditional GET), :mod:`.faults`, :mod:`.model`
+(config, ground truth, one site version), :mod:`.documents` (the documents section),
+:mod:`.history` (building and mutating the site),
+:mod:`.pages` (HTML), :mod:`.routes` (request to page), :mod:`.site` (``Site``), :mod:`.server`.
 """
 
-from scoarchive.replica.server import ReplicaServer, ReplicaStats, RequestRecord, serve
-from scoarchive.replica.site import (
-    FAULT_HOST,
-    FAULT_PATHS,
+from scoarchive.replica.faults import FAULT_HOST, FAULT_PATHS, PARTNER_URL, REDIRECTS
+from scoarchive.replica.model import (
     HOSTS,
-    PARTNER_URL,
-    REDIRECTS,
+    AddressForm,
     ArticleTruth,
     DocumentTruth,
     ReplicaConfig,
-    Site,
     SiteChange,
 )
+from scoarchive.replica.server import ReplicaServer, ReplicaStats, RequestRecord, serve
+from scoarchive.replica.site import Site
 
 __all__ = [
     "FAULT_HOST",
@@ -24,6 +29,7 @@ __all__ = [
     "HOSTS",
     "PARTNER_URL",
     "REDIRECTS",
+    "AddressForm",
     "ArticleTruth",
     "DocumentTruth",
     "ReplicaConfig",

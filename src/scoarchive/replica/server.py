@@ -18,7 +18,9 @@ from types import TracebackType
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
-from scoarchive.replica.site import DISALLOWED_PREFIXES, HOSTS, ReplicaConfig, RequestCounter, Site
+from scoarchive.replica.exchange import RequestCounter
+from scoarchive.replica.model import DISALLOWED_PREFIXES, HOSTS, ReplicaConfig
+from scoarchive.replica.site import Site
 
 
 class RequestRecord(NamedTuple):

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
 
 from scoarchive.core.profile import Profile
-from scoarchive.core.urls import InvalidURL, canonicalize, surt_key
+from scoarchive.core.urls import InvalidURL, surt_key
 
 MAX_URL = 4096  # longer than any real citation; refusing early bounds the work per request
 
@@ -26,7 +25,8 @@ class Target:
 
 
 def canonical_url(url: str, profile: Profile) -> str:
-    """The profile's canonical form, ``www.`` dropped (the SCO hosts never differ by it)."""
+    """The profile's canonical form: the profile's hosts lose case, a trailing dot and ``www.``,
+    so ``https://www.eng.sectsco.org./x`` is looked up as ``https://eng.sectsco.org/x``."""
     text = url.strip()
     if len(text) > MAX_URL:
         raise InvalidURL(f"URL longer than {MAX_URL} characters")
@@ -35,13 +35,9 @@ def canonical_url(url: str, profile: Profile) -> str:
     if "://" not in text:
         text = "http://" + text.removeprefix("//")  # citations often drop the scheme
     try:
-        canonical = canonicalize(text, profile.tracking_params)
+        return profile.canonicalize(text)
     except InvalidURL:
         raise InvalidURL(f"not a usable http(s) URL: {url.strip()[:200]!r}") from None
-    parts = urlsplit(canonical)
-    if parts.netloc.startswith("www."):
-        canonical = urlunsplit(parts._replace(netloc=parts.netloc[4:]))
-    return canonical
 
 
 def target(url: str, profile: Profile) -> Target:

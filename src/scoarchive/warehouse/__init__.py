@@ -42,7 +42,9 @@ import load``):
 
 - :mod:`.errors`: :class:`WarehouseError` and :class:`WarehouseBusy`.
 - :mod:`.schema`: where the SQL lives, migrations, column types, the fts extension.
-- :mod:`.reading`: WARC files into capture rows and extraction jobs; the extraction pool.
+- :mod:`.records`: a WARC file's records into capture rows and extraction jobs.
+- :mod:`.extraction`: extraction jobs into rows, inline or in worker processes.
+- :mod:`.reading`: one WARC file through both, as the batch the loader writes.
 - :mod:`.loading`: :func:`load` and :func:`reindex`: bulk inserts, derived tables, indexes.
 - :mod:`.snapshots`: the writer lock, publishing and pruning snapshots, read-only connections.
 - :mod:`.fulltext`: the one tokenisation for indexing and querying; BM25 per language.

@@ -24,11 +24,15 @@ import orjson
 from scoarchive.core.profile import Profile, load_profile
 from scoarchive.core.settings import DataDir
 from scoarchive.warehouse.errors import WarehouseBusy
+from scoarchive.warehouse.extraction import ExtractionPool
 from scoarchive.warehouse.fulltext import build_indexes
-from scoarchive.warehouse.reading import ExtractionPool, FileBatch, SkippedRecord, read_warc
+from scoarchive.warehouse.reading import read_warc
+from scoarchive.warehouse.records import FileBatch, SkippedRecord
 from scoarchive.warehouse.schema import (
     CAPTURE_COLUMNS,
+    DOCUMENT_PAGE_COLUMNS,
     EXTRACTION_COLUMNS,
+    LANGUAGE_LINK_COLUMNS,
     OUTLINK_COLUMNS,
     SKIP_COLUMNS,
     migrate,
@@ -130,6 +134,9 @@ def _write_batch(con: duckdb.DuckDBPyConnection, batch: FileBatch, tmp: Path) ->
         added = bulk_insert(con, "captures", CAPTURE_COLUMNS, _unique(batch.captures, "record_id"), tmp)
         bulk_insert(con, "extractions", EXTRACTION_COLUMNS, _unique(batch.extractions, "record_id"), tmp)
         bulk_insert(con, "outlinks", OUTLINK_COLUMNS, batch.outlinks, tmp)
+        pages = _unique(batch.document_pages, "record_id")
+        bulk_insert(con, "document_pages", DOCUMENT_PAGE_COLUMNS, pages, tmp)
+        bulk_insert(con, "language_links", LANGUAGE_LINK_COLUMNS, batch.language_links, tmp)
         skipped = [vars(s) for s in batch.skipped]
         bulk_insert(con, "skipped_records", SKIP_COLUMNS, _unique(skipped, "warc_offset"), tmp)
         con.execute(

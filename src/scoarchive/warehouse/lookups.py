@@ -244,3 +244,48 @@ def newest_per_host(data_dir: Path | str) -> list[HostNewest]:
     finally:
         con.close()
     return [HostNewest(*row) for row in rows]
+
+
+class Translation(NamedTuple):
+    """An article's version in another language, as its pages (or the translation's) link it.
+
+    ``text`` and the record fields are the translation's latest archived version; they are None
+    when the translation is linked but not archived.
+    """
+
+    article_key: str
+    language: str | None
+    url: str
+    title: str | None
+    published: date | None
+    text: str | None
+    record_id: str | None
+    warc_file: str | None
+    warc_offset: int | None
+
+
+def linked_translations(data_dir: Path | str, key: str) -> list[Translation]:
+    """The versions in other languages linked to an archived article, with their texts.
+
+    ``key`` is an article key (``eng.sectsco.org/765514``) or the WARC-Record-ID of any capture
+    of the article (a redirect to it or a revisit of it included). Only links the pages state
+    (``hreflang``) count, in either direction (relation ``article_translations``); an article
+    whose pages link only the other sites' home pages has none. For the briefing check: a quote
+    in Russian of an English article can be looked for in its Russian version.
+    """
+    con = connect(data_dir)
+    try:
+        rows = con.execute(
+            """
+            SELECT translation_key, language, url, title, published, text, record_id, warc_file, warc_offset
+            FROM article_translations
+            WHERE article_key = coalesce(
+                (SELECT article_key FROM captures WHERE record_id = $key AND article_key IS NOT NULL),
+                $key)
+            ORDER BY language, translation_key
+            """,
+            {"key": key},
+        ).fetchall()
+    finally:
+        con.close()
+    return [Translation(*row) for row in rows]

@@ -1,433 +1,28 @@
-"""Reading WARC files into capture rows, and extracting pages and PDFs (in worker processes).
+"""Reading one WARC file into a :class:`~.records.FileBatch`: its records, then their extraction.
 
-Nothing here touches DuckDB: :func:`read_warc` turns one WARC file into a :class:`FileBatch`
-of plain rows (captures, extractions, outlinks, skipped records), which the loader then writes
-in one transaction. Extraction, the expensive part, runs through :class:`ExtractionPool`,
-inline or in a process pool; :func:`run_job` never raises, so one bad page cannot end a load.
+:mod:`.records` turns the file's records into rows and extraction jobs; :mod:`.extraction` runs
+the jobs (inline or in worker processes); the results join the batch here, which the loader then
+writes in one transaction. What pages link (a document page's PDF, the versions of a page in
+other languages) is filed here under the profile's canonical URLs and article keys, so that it
+joins the captures it names.
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
 import logging
-import multiprocessing
-import multiprocessing.context
-import zlib
-from collections.abc import Generator, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from warcio.archiveiterator import ArchiveIterator
-from warcio.exceptions import ArchiveLoadFailed
-from warcio.recordloader import ArcWarcRecord
-
-from scoarchive.core.httpmsg import HTML_TYPES, PDF_TYPES, BodyTooLarge, decode_body, media_type
 from scoarchive.core.profile import Profile
-from scoarchive.core.urls import InvalidURL, surt_key
-from scoarchive.extract.article import extract
-from scoarchive.extract.pdf import extract_pdf
-from scoarchive.extract.text import NotExtractable
-from scoarchive.warc.reader import next_gzip_member
+from scoarchive.core.urls import InvalidURL
+from scoarchive.warehouse.extraction import Extracted, ExtractionPool
+from scoarchive.warehouse.records import FileBatch, SkippedRecord, WarcRecords
 
-log = logging.getLogger("scoarchive.warehouse")  # the package's logger, as before the split
-
-MAX_STORED_HTML = 32 * 2**20  # stored (still encoded) bytes read for one page
-MAX_DECODED_HTML = 16 * 2**20  # decoded bound: a gzip bomb stops here
-MAX_PDF = 64 * 2**20
-CHUNK_JOBS = 16  # pages per task sent to a worker process
-
-
-@dataclass(frozen=True)
-class SkippedRecord:
-    warc_file: str
-    warc_offset: int
-    record_id: str | None
-    url: str | None
-    reason: str
-
-
-@dataclass(frozen=True)
-class ExtractionJob:
-    """One captured page or PDF to extract; ``payload`` is the body as stored (still encoded)."""
-
-    kind: str  # article | document
-    record_id: str
-    item_key: str
-    url: str
-    capture_time: datetime
-    crawl_run_id: str | None
-    warc_file: str
-    warc_offset: int
-    content_type: str | None
-    content_encoding: str | None
-    language_hint: str | None
-    payload: bytes
-
-
-@dataclass
-class FileBatch:
-    """Everything read from one WARC file, written in one transaction."""
-
-    warc_file: str
-    size: int
-    crawl_run_id: str | None = None
-    records: int = 0
-    captures: list[dict[str, Any]] = field(default_factory=list)
-    extractions: list[dict[str, Any]] = field(default_factory=list)
-    outlinks: list[dict[str, Any]] = field(default_factory=list)
-    skipped: list[SkippedRecord] = field(default_factory=list)
-
-
-def _warc_time(value: str | None) -> datetime | None:
-    """A WARC-Date as a naive UTC datetime (the warehouse's TIMESTAMP convention)."""
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    return moment
-
-
-def _warcinfo_fields(block: bytes) -> dict[str, str]:
-    fields = {}
-    for line in block.decode("utf-8", "replace").splitlines():
-        name, sep, value = line.partition(":")
-        if sep:
-            fields[name.strip()] = value.strip()
-    return fields
-
-
-class _WarcReader:
-    """Turns one WARC file into capture rows and extraction jobs.
-
-    Reads every record once, in order, with the stream consumed before the iterator moves on;
-    a damaged gzip member is skipped by resuming at the next member header.
-    """
-
-    def __init__(self, path: Path, profile: Profile) -> None:
-        self.path = path
-        self.profile = profile
-        self.batch = FileBatch(path.name, path.stat().st_size)
-
-    def skip(self, offset: int, reason: str, record_id: str | None = None, url: str | None = None) -> None:
-        log.warning("%s@%d %s: skipped: %s", self.path.name, offset, url or "", reason)
-        self.batch.skipped.append(SkippedRecord(self.path.name, offset, record_id, url, reason))
-
-    def read(self) -> Iterator[ExtractionJob]:
-        """Yield extraction jobs as they are found; capture rows accumulate on ``batch``."""
-        start: int | None = 0
-        size = self.batch.size
-        while start is not None and start < size:
-            resume = yield from self._read_from(start)
-            start = resume
-
-    def _read_from(self, start: int) -> Generator[ExtractionJob, None, int | None]:
-        last_end = start
-        with open(self.path, "rb") as handle:
-            handle.seek(start)
-            iterator = ArchiveIterator(handle)
-            try:
-                for record in iterator:
-                    offset = iterator.offset  # absolute: the iterator starts at handle.tell()
-                    job = self._record(offset, record)
-                    length = iterator.get_record_length()
-                    last_end = offset + length
-                    missing = getattr(record.raw_stream, "limit", 0)
-                    if missing > 0:
-                        # warcio ends a cut gzip member quietly: the block is just short
-                        self._discard(offset)
-                        headers = record.rec_headers
-                        self.skip(
-                            offset,
-                            f"record cut short: {missing} bytes of its block missing",
-                            headers.get_header("WARC-Record-ID"),
-                            headers.get_header("WARC-Target-URI"),
-                        )
-                        continue
-                    self._set_length(offset, length)
-                    if job is not None:
-                        yield job
-            except (ArchiveLoadFailed, zlib.error, EOFError, ValueError, OSError) as exc:
-                self._discard(last_end)  # the record that failed half-way, if it got a row
-                self.skip(last_end, f"damaged WARC data: {type(exc).__name__}: {exc}")
-                return next_gzip_member(self.path, last_end + 1)
-        return None
-
-    def _discard(self, offset: int) -> None:
-        captures = self.batch.captures
-        if captures and captures[-1]["warc_offset"] == offset:
-            captures.pop()
-
-    def _set_length(self, offset: int, length: int) -> None:
-        captures = self.batch.captures
-        if captures and captures[-1]["warc_offset"] == offset:
-            captures[-1]["warc_length"] = length
-
-    def _record(self, offset: int, record: ArcWarcRecord) -> ExtractionJob | None:
-        self.batch.records += 1
-        kind = record.rec_type
-        headers = record.rec_headers
-        if kind == "warcinfo":
-            fields = _warcinfo_fields(record.raw_stream.read(1 << 20))
-            self.batch.crawl_run_id = self.batch.crawl_run_id or fields.get("isPartOf")
-            return None
-        if kind == "metadata":
-            self._outlinks(record)
-            return None
-        if kind not in ("response", "revisit", "resource"):
-            return None
-        record_id = headers.get_header("WARC-Record-ID")
-        url = headers.get_header("WARC-Target-URI")
-        moment = _warc_time(headers.get_header("WARC-Date"))
-        if not record_id or not url or moment is None:
-            self.skip(
-                offset, "record without WARC-Record-ID, WARC-Target-URI or a valid WARC-Date", record_id, url
-            )
-            return None
-        http = record.http_headers
-        status = None
-        content_type = encoding = location = None
-        if http is not None:
-            with contextlib.suppress(TypeError, ValueError):
-                status = int(http.get_statuscode())
-            content_type = http.get_header("Content-Type")
-            encoding = http.get_header("Content-Encoding")
-            location = http.get_header("Location")
-        elif kind == "resource":
-            content_type = headers.get_header("Content-Type")
-        try:
-            surt = surt_key(url)
-        except (InvalidURL, ValueError):
-            surt = None
-        try:
-            article_key = self.profile.article_key(url)
-        except (InvalidURL, ValueError):
-            article_key = None
-        truncated = headers.get_header("WARC-Truncated")
-        profile = headers.get_header("WARC-Profile")
-        length = headers.get_header("Content-Length")
-        self.batch.captures.append(
-            {
-                "record_id": record_id,
-                "url": url,
-                "surt": surt,
-                "capture_time": moment,
-                "status": status,
-                "mime": media_type(content_type) or None,
-                "payload_digest": headers.get_header("WARC-Payload-Digest"),
-                "record_type": kind,
-                "warc_file": self.path.name,
-                "warc_offset": offset,
-                "warc_length": 0,
-                "crawl_run_id": self.batch.crawl_run_id,
-                "refers_to": headers.get_header("WARC-Refers-To"),
-                "refers_to_uri": headers.get_header("WARC-Refers-To-Target-URI"),
-                "refers_to_date": _warc_time(headers.get_header("WARC-Refers-To-Date")),
-                "revisit_profile": profile.rstrip("/").rsplit("/", 1)[-1] if profile else None,
-                "article_key": article_key,
-                "content_length": int(length) if length and length.isdigit() else None,
-                "content_encoding": encoding,
-                "truncated": truncated,
-                "location": location,
-            }
-        )
-        if kind == "revisit" or (status is not None and status != 200):
-            return None
-        mime = media_type(content_type)
-        if article_key is not None and mime in HTML_TYPES:
-            job_kind, item_key, limit = "article", article_key, MAX_STORED_HTML
-        elif mime in PDF_TYPES:
-            job_kind, item_key, limit = "document", url, MAX_PDF
-        else:
-            if article_key is not None and status == 200:
-                self.skip(
-                    offset, f"article address without an HTML body ({mime or 'no type'})", record_id, url
-                )
-            return None
-        if truncated:
-            self.skip(offset, f"truncated record (WARC-Truncated: {truncated})", record_id, url)
-            return None
-        payload = record.raw_stream.read(limit + 1)
-        if len(payload) > limit:
-            self.skip(offset, f"stored body over {limit} bytes", record_id, url)
-            return None
-        return ExtractionJob(
-            kind=job_kind,
-            record_id=record_id,
-            item_key=item_key,
-            url=url,
-            capture_time=moment,
-            crawl_run_id=self.batch.crawl_run_id,
-            warc_file=self.path.name,
-            warc_offset=offset,
-            content_type=content_type,
-            content_encoding=encoding,
-            language_hint=self.profile.language_of(url),
-            payload=payload,
-        )
-
-    def _outlinks(self, record: ArcWarcRecord) -> None:
-        """Heritrix-style ``outlink:`` fields of a metadata record (repeated, so not a dict)."""
-        headers = record.rec_headers
-        record_id = headers.get_header("WARC-Record-ID")
-        source = headers.get_header("WARC-Target-URI")
-        if not record_id or not source:
-            return
-        block = record.raw_stream.read(16 * 2**20).decode("utf-8", "replace")
-        targets = sorted(
-            {
-                line.partition(":")[2].strip()
-                for line in block.splitlines()
-                if line.lower().startswith("outlink:")
-            }
-        )
-        self.batch.outlinks += [
-            {"record_id": record_id, "source_url": source, "target_url": t} for t in targets if t
-        ]
-
-
-# -- extraction (runs in worker processes) -----------------------------------------------------
-
-
-def run_job(job: ExtractionJob) -> dict[str, Any] | SkippedRecord:
-    """Decode and extract one page or PDF; a row for ``extractions`` or the reason it was skipped.
-
-    Never raises: one page's bug must not end a load.
-    """
-
-    def skipped(reason: str) -> SkippedRecord:
-        return SkippedRecord(job.warc_file, job.warc_offset, job.record_id, job.url, reason)
-
-    limit = MAX_DECODED_HTML if job.kind == "article" else MAX_PDF
-    try:
-        body = decode_body(io.BytesIO(job.payload), job.content_encoding, limit)
-    except BodyTooLarge:
-        return skipped(f"body decodes to over {limit} bytes (gzip bomb?)")
-    except ValueError as exc:
-        return skipped(f"undecodable body: {exc}")
-    row: dict[str, Any] = {
-        "record_id": job.record_id,
-        "kind": job.kind,
-        "item_key": job.item_key,
-        "url": job.url,
-        "capture_time": job.capture_time,
-        "crawl_run_id": job.crawl_run_id,
-        "warc_file": job.warc_file,
-        "warc_offset": job.warc_offset,
-    }
-    try:
-        if job.kind == "article":
-            article = extract(body, job.url, content_type=job.content_type)
-            row.update(
-                title=article.title,
-                published=article.published,
-                page_date=article.page_date,
-                url_date=article.url_date,
-                date_agrees=article.date_agrees,
-                date_source=article.date_source,
-                authors=list(article.authors),
-                language=article.language or job.language_hint,
-                description=article.description,
-                encoding=article.encoding,
-                text=article.text,
-                markdown=article.markdown,
-                word_count=article.word_count,
-                pages=None,
-                content_sha256=article.content_sha256,
-            )
-        else:
-            doc = extract_pdf(body, job.url)
-            row.update(
-                title=doc.title,
-                published=doc.created,
-                page_date=None,
-                url_date=None,
-                date_agrees=None,
-                date_source="pdf" if doc.created else None,
-                authors=list(doc.authors),
-                language=job.language_hint,
-                description=None,
-                encoding=None,
-                text=doc.text,
-                markdown=None,
-                word_count=doc.word_count,
-                pages=doc.pages,
-                content_sha256=doc.content_sha256,
-            )
-    except NotExtractable as exc:
-        return skipped(str(exc))
-    except Exception as exc:
-        return skipped(f"extractor error: {type(exc).__name__}: {exc}")
-    return row
-
-
-def run_jobs(jobs: Sequence[ExtractionJob]) -> list[dict[str, Any] | SkippedRecord]:
-    """A chunk of jobs: the unit sent to a worker process (amortises pickling overhead)."""
-    return [run_job(job) for job in jobs]
-
-
-def _worker_context() -> multiprocessing.context.BaseContext:
-    """Workers start from a clean forkserver with the extractor already imported.
-
-    Plain fork would copy the loader's open DuckDB connection (and its threads) and every
-    object on its heap, which copy-on-write then duplicates page by page as the children's
-    garbage collector walks it: measured, that erased the speedup of a second worker.
-    """
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("spawn")
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["scoarchive.extract"])
-    return context
-
-
-class ExtractionPool:
-    """Runs extraction inline or in a process pool, keeping results in submission order."""
-
-    def __init__(self, workers: int) -> None:
-        self.pool = ProcessPoolExecutor(workers, mp_context=_worker_context()) if workers > 1 else None
-        self.max_pending = 4 * workers
-        self.pending: list[Future[list[dict[str, Any] | SkippedRecord]]] = []
-        self.chunk: list[ExtractionJob] = []
-        self.results: list[dict[str, Any] | SkippedRecord] = []
-
-    def submit(self, job: ExtractionJob) -> None:
-        self.chunk.append(job)
-        if len(self.chunk) >= CHUNK_JOBS:
-            self._flush()
-
-    def _flush(self) -> None:
-        chunk, self.chunk = self.chunk, []
-        if not chunk:
-            return
-        if self.pool is None:
-            self.results += run_jobs(chunk)
-            return
-        self.pending.append(self.pool.submit(run_jobs, chunk))
-        while len(self.pending) > self.max_pending:
-            self.results += self.pending.pop(0).result()
-
-    def drain(self) -> list[dict[str, Any] | SkippedRecord]:
-        self._flush()
-        while self.pending:
-            self.results += self.pending.pop(0).result()
-        results, self.results = self.results, []
-        return results
-
-    def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(cancel_futures=True)
+log = logging.getLogger("scoarchive.warehouse")  # the package's logger
 
 
 def read_warc(path: Path, profile: Profile, extractor: ExtractionPool) -> FileBatch:
-    """One WARC file as rows: captures, extractions, outlinks and skipped records."""
-    reader = _WarcReader(path, profile)
+    """One WARC file as rows: captures, extractions, what pages link, outlinks and skipped records."""
+    reader = WarcRecords(path, profile)
     for job in reader.read():
         extractor.submit(job)
     batch = reader.batch
@@ -438,8 +33,44 @@ def read_warc(path: Path, profile: Profile, extractor: ExtractionPool) -> FileBa
             )
             batch.skipped.append(result)
         else:
-            batch.extractions.append(result)
+            batch.extractions.append(result.row)
+            _file_links(batch, result, profile)
     if batch.crawl_run_id:
         for row in (*batch.captures, *batch.extractions):
             row["crawl_run_id"] = row["crawl_run_id"] or batch.crawl_run_id
     return batch
+
+
+def _canonical(url: str | None, profile: Profile) -> str | None:
+    if url is None:
+        return None
+    try:
+        return profile.canonicalize(url)
+    except InvalidURL:
+        return None
+
+
+def _file_links(batch: FileBatch, result: Extracted, profile: Profile) -> None:
+    """Rows for ``document_pages`` and ``language_links`` from one extraction's result."""
+    record_id = result.row["record_id"]
+    if result.document is not None:
+        batch.document_pages.append(
+            {
+                "record_id": record_id,
+                "fields": dict(result.document.fields),  # a JSON object, in page order
+                "pdf_url": _canonical(result.document.pdf_url, profile),
+            }
+        )
+    own = result.row["item_key"]
+    seen: set[tuple[str, str]] = set()
+    for link in result.language_links:
+        url = _canonical(link.url, profile)
+        if url is None or (link.language, url) in seen:
+            continue
+        seen.add((link.language, url))
+        key = profile.article_key(url)
+        if key == own:
+            continue  # the page's own entry in its hreflang set
+        batch.language_links.append(
+            {"record_id": record_id, "language": link.language, "url": url, "article_key": key}
+        )

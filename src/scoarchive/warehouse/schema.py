@@ -84,6 +84,13 @@ SEARCH_COLUMNS = {
     "body": "VARCHAR",
 }
 OUTLINK_COLUMNS = {"record_id": "VARCHAR", "source_url": "VARCHAR", "target_url": "VARCHAR"}
+DOCUMENT_PAGE_COLUMNS = {"record_id": "VARCHAR", "fields": "JSON", "pdf_url": "VARCHAR"}
+LANGUAGE_LINK_COLUMNS = {
+    "record_id": "VARCHAR",
+    "language": "VARCHAR",
+    "url": "VARCHAR",
+    "article_key": "VARCHAR",
+}
 
 
 def fts_extension_path() -> Path:
