@@ -23,8 +23,10 @@ from scoarchive.core.profile import load_profile
 from scoarchive.replica import HOSTS, AddressForm, ArticleTruth, ReplicaConfig, ReplicaServer, Site
 from scoarchive.resolve.resolver import Resolver
 from scoarchive.warc.reader import read_payload
-from scoarchive.warehouse import connect, load, migrate, migrations, publish
+from scoarchive.warehouse import connect, load
 from scoarchive.warehouse.lookups import linked_translations
+from scoarchive.warehouse.schema import migrate, migrations
+from scoarchive.warehouse.snapshots import publish
 
 SCO = load_profile("sco")
 
