@@ -12,6 +12,7 @@ take it from here.
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -29,6 +30,11 @@ STEMMERS = {
     "no": "norwegian", "pt": "portuguese", "ro": "romanian", "ru": "russian", "sv": "swedish",
     "tr": "turkish",
 }  # fmt: skip
+# The warehouse_state key naming this warehouse's generation: a random id given to a database when
+# it is created, kept by every load into it, new after a reindex (which starts a new database).
+# Indexes derived from snapshots outside the warehouse (the resolver's) compare it to tell a load,
+# which only adds files, from a rebuild, which may change any row.
+GENERATION = "generation"
 _CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 
 CAPTURE_COLUMNS = {
@@ -127,7 +133,10 @@ def migrations() -> list[tuple[int, str, str]]:
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
-    """Apply pending migrations, each in its own transaction; return the versions applied."""
+    """Apply pending migrations, each in its own transaction; return the versions applied.
+
+    A database that has no :data:`GENERATION` yet (a new one) is given one.
+    """
     con.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations "
         "(version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
@@ -149,6 +158,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
             con.execute("ROLLBACK")
             raise
         applied.append(version)
+    con.execute("INSERT OR IGNORE INTO warehouse_state VALUES (?, ?)", [GENERATION, uuid.uuid4().hex])
     return applied
 
 
