@@ -22,10 +22,12 @@ import duckdb
 from conftest import ArchiveHistory
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
+from scoarchive.cli.main import app
 from scoarchive.core.profile import load_profile
 from scoarchive.core.urls import surt_key
-from scoarchive.resolve import Match, Resolver
+from scoarchive.resolve import Change, Match, Resolver
 from scoarchive.resolve.model import micros
 from scoarchive.warehouse import load, migrate, publish, reindex
 
@@ -386,3 +388,22 @@ def test_capture_times_are_exact_to_the_microsecond(tmp_path: Path) -> None:
     warehouse.load([Row(0, URLS[0], 0, 200)])
     capture = Resolver(tmp_path).captures(URLS[0])[0]
     assert micros(capture.time) == micros(DAY)
+
+
+# -- loads bring the index up to date ---------------------------------------------------------
+
+
+def test_the_load_command_brings_the_index_up_to_date(archive: ArchiveHistory, tmp_path: Path) -> None:
+    files = sorted((archive.data_dir / "warcs").glob("*.warc.gz"))
+    (tmp_path / "warcs").mkdir()
+    shutil.copy2(files[0], tmp_path / "warcs")
+    first = CliRunner().invoke(app, ["load", "--data", str(tmp_path), "--json"])
+    assert first.exit_code == 0 and "resolver index: rebuilt" in first.stderr
+    shutil.copy2(files[1], tmp_path / "warcs")
+    second = CliRunner().invoke(app, ["load", "--data", str(tmp_path), "--json"])
+    assert second.exit_code == 0 and "resolver index: appended" in second.stderr
+    assert json.loads(second.stdout)["files_loaded"] == [files[1].name]  # the load's JSON as it was
+    assert Resolver(tmp_path).update().change == Change.NONE  # nothing left for a lookup to do
+    reindexed = CliRunner().invoke(app, ["reindex", "--data", str(tmp_path)])
+    assert reindexed.exit_code == 0 and "resolver index: rebuilt" in reindexed.stderr
+    assert Resolver(tmp_path).update().change == Change.NONE

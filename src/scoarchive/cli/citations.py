@@ -8,14 +8,14 @@ crawl or a load runs.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from scoarchive.cli.common import DataOption, data_dir, err, fail, out, user_errors
 from scoarchive.core.dates import parse_datetime
-from scoarchive.resolve.model import Resolution
-from scoarchive.resolve.resolver import Resolver
+from scoarchive.resolve import Change, Resolution, Resolver, update_index
 from scoarchive.warehouse import WarehouseError
 
 
@@ -53,6 +53,24 @@ def resolve_command(
         out.print_json(json.dumps(data_out, ensure_ascii=False))
         return
     print_resolution(result, resolver)
+
+
+def update_index_after_load(data: Path) -> None:
+    """After ``load``, ``reindex`` or ``crawl``: bring the resolver's index up to date, on stderr.
+
+    So that no citation lookup waits for it (see :func:`scoarchive.resolve.update_index`). A
+    failure here is not the load's: the first lookup updates the index itself.
+    """
+    try:
+        update = update_index(data)
+    except WarehouseError as exc:
+        err.print(f"resolver index not updated ({exc}); the first lookup will update it", markup=False)
+        return
+    if update.change is not Change.NONE:
+        err.print(
+            f"resolver index: {update.change} {update.captures:,} captures in {update.seconds:.2f} s",
+            markup=False,
+        )
 
 
 def print_resolution(result: Resolution, resolver: Resolver) -> None:

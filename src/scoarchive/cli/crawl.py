@@ -14,6 +14,7 @@ from rich.table import Table
 from scoarchive import warehouse
 from scoarchive.capture.config import CrawlBusy, CrawlProgress, CrawlSummary
 from scoarchive.capture.crawler import Crawler
+from scoarchive.cli.citations import update_index_after_load
 from scoarchive.cli.common import DataOption, data_dir, err, fail, out, user_errors
 from scoarchive.orchestration.options import crawl_config
 from scoarchive.warehouse import LoadReport
@@ -106,10 +107,12 @@ def crawl_command(
 def load_warehouse(data: Path, workers: int) -> LoadReport | None:
     """Load after a crawl; a busy warehouse is not the crawl's failure (the WARCs are kept)."""
     try:
-        return warehouse.load(data, workers=workers)
+        report = warehouse.load(data, workers=workers)
     except warehouse.WarehouseBusy as exc:
         err.print(f"warehouse busy ({exc}); run `scoarchive load` later", markup=False)
         return None
+    update_index_after_load(data)
+    return report
 
 
 def run_crawl(crawler: Crawler, show_progress: bool) -> CrawlSummary:

@@ -15,6 +15,7 @@ import typer
 from rich.table import Table
 
 from scoarchive import warehouse
+from scoarchive.cli.citations import update_index_after_load
 from scoarchive.cli.common import DataOption, JsonOption, data_dir, fail, out, user_errors
 from scoarchive.warehouse.cdxj import export_cdxj
 
@@ -109,12 +110,15 @@ def _loading(
 ) -> warehouse.LoadReport:
     """``load`` or ``reindex`` with their failures as one-line errors."""
     with user_errors():
+        root = data_dir(data)
         try:
-            return run(data_dir(data), workers=workers)
+            report = run(root, workers=workers)
         except warehouse.WarehouseError as exc:
             fail(str(exc), code=1)
         except (duckdb.Error, OSError) as exc:
             fail(f"{verb} failed: {exc}", code=1)
+    update_index_after_load(root)
+    return report
 
 
 def _read_statements() -> Iterator[str]:

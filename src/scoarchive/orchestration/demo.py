@@ -18,6 +18,7 @@ from scoarchive.capture.crawler import crawl
 from scoarchive.core.profile import load_profile
 from scoarchive.core.urls import ConnectTo
 from scoarchive.replica import HOSTS, ReplicaConfig, ReplicaServer, Site
+from scoarchive.resolve import update_index
 from scoarchive.warehouse.lookups import LanguageSummary, articles_by_language
 
 
@@ -54,4 +55,5 @@ def run_demo(data_dir: Path, progress: Callable[[CrawlProgress], None] | None = 
     with ReplicaServer(site) as server:
         summary = crawl(replica_crawl_config(server, data_dir), progress=progress)
     report = warehouse.load(data_dir)
+    update_index(data_dir)  # the commands the demo prints resolve at once
     return DemoResult(data_dir, summary, report, articles_by_language(data_dir))

@@ -8,6 +8,18 @@
 """
 
 from scoarchive.resolve.model import Capture, Grade, Match, Resolution, StoredRecord
-from scoarchive.resolve.resolver import Resolver, resolve
+from scoarchive.resolve.resolver import Resolver, resolve, update_index
+from scoarchive.resolve.sync import Change, Update
 
-__all__ = ["Capture", "Grade", "Match", "Resolution", "Resolver", "StoredRecord", "resolve"]
+__all__ = [
+    "Capture",
+    "Change",
+    "Grade",
+    "Match",
+    "Resolution",
+    "Resolver",
+    "StoredRecord",
+    "Update",
+    "resolve",
+    "update_index",
+]

@@ -13,10 +13,10 @@ column is ``grade``, set once the row's content is known; it stays NULL for a re
 record is not in the archive yet (the warehouse leaves those out, and so does every query
 here, until a later load brings the record in).
 
-Rows are read by name (``sqlite3.Row``), never by position. Each thread has its own connection
-(SQLite connections are per thread), and :meth:`IndexFile.reading` makes the several queries
-of one resolution one read transaction, so they all see the same state of the file even while
-another process appends a load to it (WAL mode).
+Rows are read by name (:class:`IndexRow`, ``sqlite3.Row``), never by position. Each thread has
+its own connection (SQLite connections are per thread), and :meth:`IndexFile.reading` makes the
+several queries of one resolution one read transaction, so they all see the same state of the
+file even while another process appends a load to it (WAL mode).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from scoarchive.resolve.model import Capture, Grade, StoredRecord, moment
@@ -59,14 +59,46 @@ CREATE INDEX waiting ON captures (refers_to) WHERE grade IS NULL;
 """
 
 
-# A capture with the record replayed for it: its own, or for a revisit the one it refers to.
-_SELECT = """
-SELECT c.key, c.url, c.article_key, c.ts, c.status, c.mime, c.record_type, c.record_id,
-       f.name AS warc_file, c.offset, c.length, c.digest,
-       coalesce(c.location, o.location) AS location,
-       CASE WHEN o.id IS NULL THEN c.title ELSE o.title END AS title,
-       o.record_id AS c_record_id, fo.name AS c_warc_file, o.offset AS c_offset,
-       o.length AS c_length, o.status AS c_status, o.mime AS c_mime
+class IndexRow(NamedTuple):
+    """A capture as the index gives it, with the record replayed for it (``c_``: a revisit's record)."""
+
+    key: str
+    url: str
+    article_key: str | None
+    ts: int
+    status: int | None
+    mime: str | None
+    record_type: str
+    record_id: str
+    warc_file: str
+    offset: int
+    length: int
+    digest: str | None
+    location: str | None
+    title: str | None
+    c_record_id: str | None
+    c_warc_file: str | None
+    c_offset: int | None
+    c_length: int | None
+    c_status: int | None
+    c_mime: str | None
+
+
+# How each field of IndexRow is read (``c.<field>`` unless named here): the select list is made
+# from IndexRow's fields, so rows are built by name, and faster than sqlite3.Row's lookups.
+_EXPRESSIONS = {
+    "warc_file": "f.name",
+    "location": "coalesce(c.location, o.location)",
+    "title": "CASE WHEN o.id IS NULL THEN c.title ELSE o.title END",
+    "c_record_id": "o.record_id",
+    "c_warc_file": "fo.name",
+    "c_offset": "o.offset",
+    "c_length": "o.length",
+    "c_status": "o.status",
+    "c_mime": "o.mime",
+}
+_SELECT = f"""
+SELECT {", ".join(f"{_EXPRESSIONS.get(name, f'c.{name}')} AS {name}" for name in IndexRow._fields)}
 FROM captures AS c
 JOIN files AS f ON f.id = c.file
 LEFT JOIN captures AS o ON o.record_id = c.refers_to
@@ -74,23 +106,24 @@ LEFT JOIN files AS fo ON fo.id = o.file
 """
 
 
-def capture(row: sqlite3.Row) -> Capture:
+def _index_row(cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> IndexRow:
+    return IndexRow._make(row)
+
+
+def capture(row: IndexRow) -> Capture:
     """A Capture from a row of :data:`_SELECT`."""
-    if row["c_record_id"] is None:
-        content = StoredRecord(
-            row["record_id"], row["warc_file"], row["offset"], row["length"], row["status"], row["mime"]
-        )
+    if row.c_record_id is None:
+        content = StoredRecord(row.record_id, row.warc_file, row.offset, row.length, row.status, row.mime)
     else:
+        assert row.c_warc_file is not None and row.c_offset is not None and row.c_length is not None
         content = StoredRecord(
-            row["c_record_id"], row["c_warc_file"], row["c_offset"], row["c_length"],
-            row["c_status"], row["c_mime"],
-        )  # fmt: skip
+            row.c_record_id, row.c_warc_file, row.c_offset, row.c_length, row.c_status, row.c_mime
+        )
     return Capture(
-        key=row["key"], url=row["url"], article_key=row["article_key"], time=moment(row["ts"]),
-        status=row["status"], mime=row["mime"], record_type=row["record_type"],
-        record_id=row["record_id"], warc_file=row["warc_file"], warc_offset=row["offset"],
-        warc_length=row["length"], payload_digest=row["digest"], location=row["location"],
-        title=row["title"], content=content,
+        key=row.key, url=row.url, article_key=row.article_key, time=moment(row.ts), status=row.status,
+        mime=row.mime, record_type=row.record_type, record_id=row.record_id, warc_file=row.warc_file,
+        warc_offset=row.offset, warc_length=row.length, payload_digest=row.digest,
+        location=row.location, title=row.title, content=content,
     )  # fmt: skip
 
 
@@ -124,6 +157,11 @@ class IndexFile:
             db = self._local.db = self._open()
         return db
 
+    def _captures(self) -> sqlite3.Cursor:
+        cursor = self.db.cursor()
+        cursor.row_factory = _index_row
+        return cursor
+
     def meta(self) -> dict[str, str | None]:
         """What the file says it holds (see :mod:`.sync`): read afresh, another process may append."""
         return {row["name"]: row["value"] for row in self.db.execute("SELECT name, value FROM meta")}
@@ -145,22 +183,30 @@ class IndexFile:
         """The capture matching ``where`` with this grade nearest to ``at`` (latest if None)."""
         base = f"{_SELECT} WHERE {where} AND c.grade = ?"
         if at is None:
-            rows = self.db.execute(f"{base} ORDER BY c.ts DESC LIMIT 1", (*args, grade)).fetchall()
+            rows = self._captures().execute(f"{base} ORDER BY c.ts DESC LIMIT 1", (*args, grade)).fetchall()
         else:
-            rows = self.db.execute(
-                f"SELECT * FROM ({base} AND c.ts <= ? ORDER BY c.ts DESC LIMIT 1) "
-                f"UNION ALL SELECT * FROM ({base} AND c.ts > ? ORDER BY c.ts LIMIT 1)",
-                (*args, grade, at, *args, grade, at),
-            ).fetchall()
+            rows = (
+                self._captures()
+                .execute(
+                    f"SELECT * FROM ({base} AND c.ts <= ? ORDER BY c.ts DESC LIMIT 1) "
+                    f"UNION ALL SELECT * FROM ({base} AND c.ts > ? ORDER BY c.ts LIMIT 1)",
+                    (*args, grade, at, *args, grade, at),
+                )
+                .fetchall()
+            )
             # the earlier one wins a tie: the page as it stood by then
-            rows.sort(key=lambda row: (abs(row["ts"] - at), row["ts"]))
+            rows.sort(key=lambda row: (abs(row.ts - at), row.ts))
         return capture(rows[0]) if rows else None
 
     def all(self, where: str, args: tuple[Any, ...], limit: int) -> list[Capture]:
         """Captures matching ``where``, oldest first; revisits of records not archived are left out."""
-        rows = self.db.execute(
-            f"{_SELECT} WHERE ({where}) AND c.grade IS NOT NULL ORDER BY c.ts LIMIT ?", (*args, limit)
-        ).fetchall()
+        rows = (
+            self._captures()
+            .execute(
+                f"{_SELECT} WHERE ({where}) AND c.grade IS NOT NULL ORDER BY c.ts LIMIT ?", (*args, limit)
+            )
+            .fetchall()
+        )
         return [capture(row) for row in rows]
 
     def count_between(self, key: str, start: int, end: int) -> int:

@@ -21,7 +21,7 @@ from scoarchive.core.settings import DataDir, Settings
 from scoarchive.core.urls import InvalidURL
 from scoarchive.resolve.index import IndexFile
 from scoarchive.resolve.model import Capture, Grade, Match, Resolution, as_moment, micros, nearness
-from scoarchive.resolve.sync import IndexKeeper
+from scoarchive.resolve.sync import IndexKeeper, Update
 from scoarchive.resolve.target import Target, target
 
 MAX_HOPS = 10
@@ -47,6 +47,10 @@ class Resolver:
         Raises WarehouseError when no warehouse has been published.
         """
         return self._keeper.current()
+
+    def update(self) -> Update:
+        """Bring the index up to date now, waiting for any other process at it (see :func:`update_index`)."""
+        return self._keeper.update()
 
     def target(self, url: str) -> Target:
         return target(url, self.profile)
@@ -156,3 +160,16 @@ def resolve(
         if resolver is None:
             resolver = _RESOLVERS[key] = Resolver(root)
     return resolver.resolve(url, at)
+
+
+def update_index(data_dir: Path | str, *, profile: str | Profile = "sco") -> Update:
+    """Bring the resolver's index up to date with the warehouse now, so that no lookup waits for it.
+
+    Every load calls this once it has published (the CLI's ``load``, ``reindex`` and ``crawl``, the
+    flows' load task, the demo), so that appending what the load added (tens of milliseconds), or
+    after a reindex the rebuild, is paid by the load and not by the first citation looked up: a
+    service already running finds the index at the new snapshot and only switches to it. A lookup
+    that comes first does the same work itself (see :mod:`.sync`). Raises WarehouseError (no
+    warehouse, an index directory that cannot be written).
+    """
+    return Resolver(data_dir, profile=profile).update()

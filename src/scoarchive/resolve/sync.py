@@ -57,7 +57,10 @@ import os
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 import duckdb
@@ -80,6 +83,25 @@ def fingerprint(profile: Profile) -> str:
     return hashlib.sha256(f"{INDEX_VERSION}\n{profile.model_dump_json()}".encode()).hexdigest()[:16]
 
 
+class Change(StrEnum):
+    """What bringing the index up to date did."""
+
+    NONE = "none"  # it was up to date
+    APPENDED = "appended"  # the captures of the files it lacked
+    REBUILT = "rebuilt"  # from the whole snapshot
+    DEFERRED = "deferred"  # another process was at it; the state before the load meanwhile
+
+
+@dataclass(frozen=True)
+class Update:
+    """One bringing up to date: what changed, how many captures were written, in how long."""
+
+    change: Change
+    snapshot: str
+    captures: int = 0
+    seconds: float = 0.0
+
+
 class IndexKeeper:
     """The index of one data directory for one profile, kept at the current snapshot; thread-safe."""
 
@@ -95,13 +117,16 @@ class IndexKeeper:
         self._lock = threading.Lock()
         self._reader = SnapshotReader()
 
-    def current(self) -> IndexFile:
-        """The index, brought up to date if the warehouse published since the last call."""
+    def _pointer_signature(self) -> tuple[int, int, int]:
         try:
             pointer = os.stat(self._warehouse_pointer)
         except FileNotFoundError:
             raise self._no_warehouse() from None
-        signature = (pointer.st_ino, pointer.st_mtime_ns, pointer.st_size)
+        return (pointer.st_ino, pointer.st_mtime_ns, pointer.st_size)
+
+    def current(self) -> IndexFile:
+        """The index, brought up to date if the warehouse published since the last call."""
+        signature = self._pointer_signature()
         index = self._index
         if index is not None and signature == self._signature:
             return index
@@ -110,16 +135,22 @@ class IndexKeeper:
             return index  # another thread is bringing it up to date: the state before the load meanwhile
         try:
             if self._index is None or signature != self._signature:
-                self._catch_up(signature)
+                self._catch_up(signature, wait=self._index is None)
             assert self._index is not None
             return self._index
         finally:
             self._lock.release()
 
+    def update(self) -> Update:
+        """Bring the index up to date now, waiting for any other process doing it."""
+        with self._lock:
+            return self._catch_up(self._pointer_signature(), wait=True)
+
     def _no_warehouse(self) -> WarehouseError:
         return WarehouseError(f"no warehouse in {self.data.root}: run `scoarchive load` first")
 
-    def _catch_up(self, signature: tuple[int, int, int]) -> None:
+    def _catch_up(self, signature: tuple[int, int, int], *, wait: bool) -> Update:
+        started = time.perf_counter()
         for _ in range(3):  # the snapshot named may be retired by a load while we read it
             snapshot = current_snapshot(self.data.root)
             if snapshot is None:
@@ -127,17 +158,19 @@ class IndexKeeper:
             index = self._named_index()
             if index is not None and index.meta().get("snapshot") == snapshot.name:
                 self._index, self._signature = index, signature
-                return
+                return Update(Change.NONE, snapshot.name)
             try:
-                with self._build_lock(wait=index is None) as held:
+                with self._build_lock(wait=wait or index is None) as held:
                     if not held:  # another process is at it: answer from the state before the load
                         self._index, self._signature = index, None
-                        return
-                    self._index = self._bring_up_to_date(snapshot)
+                        return Update(Change.DEFERRED, snapshot.name)
+                    self._index, change, captures = self._bring_up_to_date(snapshot)
                     self._signature = signature
-                    return
+                    return Update(change, snapshot.name, captures, time.perf_counter() - started)
             except (FileNotFoundError, duckdb.IOException):
                 continue
+            except (sqlite3.Error, OSError) as exc:  # a full disk, a directory turned read-only
+                raise WarehouseError(f"cannot update the resolver index in {self.index_dir}: {exc}") from None
         raise WarehouseError(f"the warehouse in {self.data.root} keeps changing; try again")
 
     def _named_index(self) -> IndexFile | None:
@@ -175,20 +208,22 @@ class IndexKeeper:
             finally:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
-    def _bring_up_to_date(self, snapshot: Path) -> IndexFile:
+    def _bring_up_to_date(self, snapshot: Path) -> tuple[IndexFile, Change, int]:
         """Under the build lock: append the snapshot's new files, or rebuild when it cannot."""
         index = self._named_index()  # again: the process we waited for may have done it
         if index is not None and index.meta().get("snapshot") == snapshot.name:
-            return index
+            return index, Change.NONE, 0
         with self._reader.open(snapshot) as view:
             state = view.state()
             if index is not None:
                 try:
-                    if self._append(index.path, view, state, snapshot.name):
-                        return index
+                    appended = self._append(index.path, view, state, snapshot.name)
                 except sqlite3.DatabaseError:
-                    pass  # a damaged file (or an integrity error): rebuilt below
-            return IndexFile(self._rebuild(view, state, snapshot.name))
+                    appended = None  # a damaged file (or an integrity error): rebuilt below
+                if appended is not None:
+                    return index, Change.APPENDED, appended
+            path, captures = self._rebuild(view, state, snapshot.name)
+            return IndexFile(path), Change.REBUILT, captures
 
     def _meta(self, snapshot: str, state: SnapshotState) -> dict[str, str | None]:
         return {
@@ -198,8 +233,8 @@ class IndexKeeper:
             "fingerprint": self._fingerprint,
         }
 
-    def _append(self, path: Path, view: SnapshotView, state: SnapshotState, snapshot: str) -> bool:
-        """Append the files the index lacks in one transaction; False if it must be rebuilt."""
+    def _append(self, path: Path, view: SnapshotView, state: SnapshotState, snapshot: str) -> int | None:
+        """Append the files the index lacks in one transaction: how many captures; None to rebuild."""
         db = writing.writer(path)
         try:
             db.execute("BEGIN IMMEDIATE")
@@ -208,9 +243,11 @@ class IndexKeeper:
                 held = {row["name"] for row in writing.rows(db, "SELECT name FROM files")}
                 if meta.get("generation") != state.generation or not held <= state.files:
                     db.execute("ROLLBACK")
-                    return False
+                    return None
                 new = state.files - held
-                writing.append(db, view.capture_rows(new), new, self.profile, self._meta(snapshot, state))
+                added = writing.append(
+                    db, view.capture_rows(new), new, self.profile, self._meta(snapshot, state)
+                )
                 db.execute("COMMIT")
             except BaseException:
                 if db.in_transaction:
@@ -219,24 +256,23 @@ class IndexKeeper:
         finally:
             db.close()
         writing.checkpoint_later(path)
-        return True
+        return added
 
-    def _rebuild(self, view: SnapshotView, state: SnapshotState, snapshot: str) -> Path:
-        """A new index file from the whole snapshot, named by the pointer once complete."""
+    def _rebuild(self, view: SnapshotView, state: SnapshotState, snapshot: str) -> tuple[Path, int]:
+        """A new index file from the whole snapshot, named by the pointer once complete; its captures."""
         numbered = self._numbered()
         for stale in self.index_dir.glob(f".{self._fingerprint}-*.tmp"):
             stale.unlink(missing_ok=True)  # a rebuild that died; we hold the lock, nobody else writes
         path = self.index_dir / f"{self._fingerprint}-{(numbered[-1][0] + 1) if numbered else 1}.sqlite"
         temporary = path.with_name(f".{path.name}.tmp")
-        writing.build(
-            temporary, view.capture_rows(None), state.files, self.profile, self._meta(snapshot, state)
-        )
+        meta = self._meta(snapshot, state)
+        captures = writing.build(temporary, view.capture_rows(None), state.files, self.profile, meta)
         os.replace(temporary, path)
         pointer = self._pointer.with_name(f".{self._pointer.name}.tmp")
         pointer.write_text(path.name + "\n", encoding="utf-8")
         os.replace(pointer, self._pointer)
         self._prune()
-        return path
+        return path, captures
 
     def _numbered(self) -> list[tuple[int, Path]]:
         pattern = re.compile(rf"^{self._fingerprint}-(\d+)\.sqlite$")

@@ -92,8 +92,9 @@ def _insert(
     files: Collection[str],
     profile: Profile,
     contents: Mapping[str, Content],
-) -> None:
-    """Insert the files and their captures; a revisit whose record is not in ``contents`` stays ungraded."""
+) -> int:
+    """Insert the files and their captures (how many); a revisit whose record is not in ``contents``
+    stays ungraded."""
     db.executemany("INSERT INTO files (name) VALUES (?)", [(name,) for name in sorted(files)])
     ids = {row["name"]: row["id"] for row in rows(db, "SELECT id, name FROM files")}
 
@@ -112,7 +113,9 @@ def _insert(
                 row.warc_length, row.payload_digest, row.location, row.title, row.refers_to,
             )  # fmt: skip
 
+    before = db.total_changes
     db.executemany(_INSERT, values())
+    return db.total_changes - before
 
 
 def _contents(db: sqlite3.Connection, captures: list[CaptureRow]) -> dict[str, Content]:
@@ -139,12 +142,14 @@ def append(
     files: Collection[str],
     profile: Profile,
     meta: Mapping[str, str | None],
-) -> None:
-    """Add these files and their captures in the caller's transaction, and what the index now holds."""
+) -> int:
+    """Add these files and their captures (how many) in the caller's transaction, and what the index
+    now holds."""
     batch = list(captures)  # a load's worth: thousands
-    _insert(db, batch, files, profile, _contents(db, batch))
+    added = _insert(db, batch, files, profile, _contents(db, batch))
     db.execute(_SETTLE)  # revisits loaded before their record (few: the index has a partial index of them)
     _stamp(db, meta)
+    return added
 
 
 def build(
@@ -153,15 +158,15 @@ def build(
     files: Collection[str],
     profile: Profile,
     meta: Mapping[str, str | None],
-) -> None:
-    """Write a complete index to ``path`` (a file nobody reads yet), durably, in WAL mode."""
+) -> int:
+    """Write a complete index to ``path`` (a file nobody reads yet), durably, in WAL mode; its captures."""
     db = writer(path)
     try:
         db.execute("PRAGMA journal_mode = OFF")  # nobody reads it until it is complete and renamed
         db.execute("PRAGMA synchronous = OFF")
         db.executescript(SCHEMA)
         db.execute("BEGIN")
-        _insert(db, captures, files, profile, {})
+        added = _insert(db, captures, files, profile, {})
         db.execute("COMMIT")
         db.executescript(INDEXES)
         db.execute("BEGIN")
@@ -173,6 +178,7 @@ def build(
         db.close()
     with open(path, "rb+") as handle:
         os.fsync(handle.fileno())
+    return added
 
 
 def _checkpoint(path: Path) -> None:
