@@ -199,14 +199,10 @@ class IndexFile:
         return capture(rows[0]) if rows else None
 
     def all(self, where: str, args: tuple[Any, ...], limit: int) -> list[Capture]:
-        """Captures matching ``where``, oldest first; revisits of records not archived are left out."""
-        rows = (
-            self._captures()
-            .execute(
-                f"{_SELECT} WHERE ({where}) AND c.grade IS NOT NULL ORDER BY c.ts LIMIT ?", (*args, limit)
-            )
-            .fetchall()
-        )
+        """Captures matching ``where``, oldest first; left out: revisits of records not archived, and
+        captures of URLs no citation can name (kept only as such revisits' records)."""
+        sql = f"{_SELECT} WHERE ({where}) AND c.grade IS NOT NULL AND c.key IS NOT NULL ORDER BY c.ts LIMIT ?"
+        rows = self._captures().execute(sql, (*args, limit)).fetchall()
         return [capture(row) for row in rows]
 
     def count_between(self, key: str, start: int, end: int) -> int:

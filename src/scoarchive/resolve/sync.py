@@ -15,17 +15,20 @@ in ``files`` the WARC files it holds and in ``meta`` the snapshot it was last br
 with and the warehouse's generation (``warehouse.schema.GENERATION``: an id a warehouse
 database gets when it is created, which a reindex, starting a new database, changes). The
 fingerprint covers :data:`INDEX_VERSION` and the profile, whose canonical form decides the
-keys; ``<fingerprint>.current`` names the file in use. When the warehouse publishes a new
-snapshot, the first lookup (in any thread or process) finds the index behind and, under a lock
-file (flock, so one process at a time and none blocked by a dead one):
+keys; ``<fingerprint>.current`` names the file in use. Each load brings the index up to date
+before it returns (:func:`.resolver.update_index`), so that the lookups after it only notice
+that the warehouse published and find the index already there (about a millisecond); a lookup
+that finds the index behind (a load made without it, or a lookup quicker than it) does the
+same work itself. Under a lock file (flock: one process at a time, none blocked by a dead one):
 
 - **same generation, and the snapshot's loaded files a superset of the index's**: reads from
   the snapshot only the captures of the files the index lacks (a filter by file, which DuckDB
   answers from its zone maps without scanning the rest) and appends them in one SQLite
-  transaction, which also sets the grade of revisits whose record has just arrived (a revisit
-  can be loaded before the record it refers to: a killed crawl's file is closed and loaded only
-  when the crawl resumes). A load of 1,000 captures into an archive of a million takes about
-  20 ms (``bench/resolve.py``).
+  transaction, which also grades revisits whose record has just arrived (a revisit can be
+  loaded before the record it refers to: a killed crawl's file is closed and loaded only when
+  the crawl resumes). For 1,000 captures into an archive of a million this costs about 100 ms
+  of CPU, most of it SQLite inserting into three indexes of a million random keys, against
+  15 s for a rebuild (``bench/resolve.py``).
 - **otherwise** (a reindex; a file gone from the warehouse; no index yet; a damaged one; an
   append the index refuses): builds a new file from the whole snapshot, renames it into place
   and repoints ``<fingerprint>.current`` at it. The file before it is kept, for readers still
@@ -40,7 +43,7 @@ Why it is safe
   resolution is one read transaction (:meth:`.IndexFile.reading`). A rebuild is written to a
   file no reader opens until it is complete and named by the pointer.
 - **Nothing blocks a load**: the index only ever reads published snapshots, read-only, which the
-  loader never writes. A reader that finds another thread or process bringing the index up to
+  loader never writes. A lookup that finds another thread or process bringing the index up to
   date answers from the state before the load rather than wait (unless it has no index at all).
 - **A crash leaves a usable index**: an append is one transaction (rolled back by SQLite if the
   process dies); a rebuild is a temporary file until renamed (deleted by the next rebuild). The
@@ -81,6 +84,14 @@ _LEGACY = re.compile(r".*-v1\.sqlite(-wal|-shm)?$")  # one file per snapshot, be
 def fingerprint(profile: Profile) -> str:
     """What the index's rows depend on besides the warehouse: its layout and the profile."""
     return hashlib.sha256(f"{INDEX_VERSION}\n{profile.model_dump_json()}".encode()).hexdigest()[:16]
+
+
+def _holds(index: IndexFile) -> str | None:
+    """The snapshot the index holds; None if it cannot say (a file damaged since it was opened)."""
+    try:
+        return index.meta().get("snapshot")
+    except sqlite3.Error:
+        return None
 
 
 class Change(StrEnum):
@@ -156,7 +167,7 @@ class IndexKeeper:
             if snapshot is None:
                 raise self._no_warehouse()
             index = self._named_index()
-            if index is not None and index.meta().get("snapshot") == snapshot.name:
+            if index is not None and _holds(index) == snapshot.name:
                 self._index, self._signature = index, signature
                 return Update(Change.NONE, snapshot.name)
             try:
@@ -164,7 +175,7 @@ class IndexKeeper:
                     if not held:  # another process is at it: answer from the state before the load
                         self._index, self._signature = index, None
                         return Update(Change.DEFERRED, snapshot.name)
-                    self._index, change, captures = self._bring_up_to_date(snapshot)
+                    self._index, change, captures = self._bring_up_to_date(snapshot, wait=wait)
                     self._signature = signature
                     return Update(change, snapshot.name, captures, time.perf_counter() - started)
             except (FileNotFoundError, duckdb.IOException):
@@ -208,16 +219,20 @@ class IndexKeeper:
             finally:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
-    def _bring_up_to_date(self, snapshot: Path) -> tuple[IndexFile, Change, int]:
-        """Under the build lock: append the snapshot's new files, or rebuild when it cannot."""
+    def _bring_up_to_date(self, snapshot: Path, *, wait: bool) -> tuple[IndexFile, Change, int]:
+        """Under the build lock: append the snapshot's new files, or rebuild when it cannot.
+
+        ``wait``: the caller is not a lookup (a load), so the append's checkpoint is done now,
+        rather than in the background of a process that may exit before it ends.
+        """
         index = self._named_index()  # again: the process we waited for may have done it
-        if index is not None and index.meta().get("snapshot") == snapshot.name:
+        if index is not None and _holds(index) == snapshot.name:
             return index, Change.NONE, 0
         with self._reader.open(snapshot) as view:
             state = view.state()
             if index is not None:
                 try:
-                    appended = self._append(index.path, view, state, snapshot.name)
+                    appended = self._append(index.path, view, state, snapshot.name, wait=wait)
                 except sqlite3.DatabaseError:
                     appended = None  # a damaged file (or an integrity error): rebuilt below
                 if appended is not None:
@@ -233,7 +248,9 @@ class IndexKeeper:
             "fingerprint": self._fingerprint,
         }
 
-    def _append(self, path: Path, view: SnapshotView, state: SnapshotState, snapshot: str) -> int | None:
+    def _append(
+        self, path: Path, view: SnapshotView, state: SnapshotState, snapshot: str, *, wait: bool
+    ) -> int | None:
         """Append the files the index lacks in one transaction: how many captures; None to rebuild."""
         db = writing.writer(path)
         try:
@@ -255,13 +272,16 @@ class IndexKeeper:
                 raise
         finally:
             db.close()
-        writing.checkpoint_later(path)
+        if wait:
+            writing.checkpoint(path)
+        else:
+            writing.checkpoint_later(path)
         return added
 
     def _rebuild(self, view: SnapshotView, state: SnapshotState, snapshot: str) -> tuple[Path, int]:
         """A new index file from the whole snapshot, named by the pointer once complete; its captures."""
         numbered = self._numbered()
-        for stale in self.index_dir.glob(f".{self._fingerprint}-*.tmp"):
+        for stale in self.index_dir.glob(f".{self._fingerprint}-*.tmp*"):
             stale.unlink(missing_ok=True)  # a rebuild that died; we hold the lock, nobody else writes
         path = self.index_dir / f"{self._fingerprint}-{(numbered[-1][0] + 1) if numbered else 1}.sqlite"
         temporary = path.with_name(f".{path.name}.tmp")

@@ -72,7 +72,7 @@ def writer(path: Path) -> sqlite3.Connection:
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("PRAGMA busy_timeout = 10000")
     # WAL: commits write the log without fsync (a power cut may lose the last append, never the
-    # file's consistency); checkpoints are left to checkpoint_later, off the lookup that appends
+    # file's consistency); checkpoints are explicit (checkpoint, checkpoint_later), not in commits
     db.execute("PRAGMA synchronous = NORMAL")
     db.execute("PRAGMA wal_autocheckpoint = 0")
     db.create_function("grade_of", 2, _grade_of, deterministic=True)
@@ -181,7 +181,8 @@ def build(
     return added
 
 
-def _checkpoint(path: Path) -> None:
+def checkpoint(path: Path) -> None:
+    """Copy the appended pages from the log into the file (as far as readers allow)."""
     try:
         db = sqlite3.connect(path, isolation_level=None)
         try:
@@ -199,8 +200,9 @@ def checkpoint_later(path: Path) -> threading.Thread:
     A checkpoint after a load's append costs as much as the append (the pages it wrote, written
     again and the file fsync-ed): done in the lookup that appended, it would double the wait.
     Readers and later appends do not wait for it (WAL); if the process ends first, SQLite's
-    last connection to close, or the next append's checkpoint, does it.
+    last connection to close, or the next append's checkpoint, does it. Loads, which can wait,
+    call :func:`checkpoint` instead.
     """
-    thread = threading.Thread(target=_checkpoint, args=(path,), name="resolver-index-checkpoint", daemon=True)
+    thread = threading.Thread(target=checkpoint, args=(path,), name="resolver-index-checkpoint", daemon=True)
     thread.start()
     return thread
