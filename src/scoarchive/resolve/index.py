@@ -143,8 +143,8 @@ class IndexFile:
         try:
             db.execute("PRAGMA query_only = ON")
             db.execute("PRAGMA busy_timeout = 5000")  # only a WAL recovery ever holds readers back
-            db.row_factory = sqlite3.Row
             db.execute("SELECT count(*) FROM meta").fetchone()
+            db.row_factory = _index_row  # the capture queries; the others name their rows themselves
         except sqlite3.Error:
             db.close()
             raise
@@ -157,14 +157,14 @@ class IndexFile:
             db = self._local.db = self._open()
         return db
 
-    def _captures(self) -> sqlite3.Cursor:
+    def _named(self, sql: str, args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
         cursor = self.db.cursor()
-        cursor.row_factory = _index_row
-        return cursor
+        cursor.row_factory = sqlite3.Row
+        return cursor.execute(sql, args).fetchall()
 
     def meta(self) -> dict[str, str | None]:
         """What the file says it holds (see :mod:`.sync`): read afresh, another process may append."""
-        return {row["name"]: row["value"] for row in self.db.execute("SELECT name, value FROM meta")}
+        return {row["name"]: row["value"] for row in self._named("SELECT name, value FROM meta")}
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[None]:
@@ -183,17 +183,13 @@ class IndexFile:
         """The capture matching ``where`` with this grade nearest to ``at`` (latest if None)."""
         base = f"{_SELECT} WHERE {where} AND c.grade = ?"
         if at is None:
-            rows = self._captures().execute(f"{base} ORDER BY c.ts DESC LIMIT 1", (*args, grade)).fetchall()
+            rows = self.db.execute(f"{base} ORDER BY c.ts DESC LIMIT 1", (*args, grade)).fetchall()
         else:
-            rows = (
-                self._captures()
-                .execute(
-                    f"SELECT * FROM ({base} AND c.ts <= ? ORDER BY c.ts DESC LIMIT 1) "
-                    f"UNION ALL SELECT * FROM ({base} AND c.ts > ? ORDER BY c.ts LIMIT 1)",
-                    (*args, grade, at, *args, grade, at),
-                )
-                .fetchall()
-            )
+            rows = self.db.execute(
+                f"SELECT * FROM ({base} AND c.ts <= ? ORDER BY c.ts DESC LIMIT 1) "
+                f"UNION ALL SELECT * FROM ({base} AND c.ts > ? ORDER BY c.ts LIMIT 1)",
+                (*args, grade, at, *args, grade, at),
+            ).fetchall()
             # the earlier one wins a tie: the page as it stood by then
             rows.sort(key=lambda row: (abs(row.ts - at), row.ts))
         return capture(rows[0]) if rows else None
@@ -202,13 +198,13 @@ class IndexFile:
         """Captures matching ``where``, oldest first; left out: revisits of records not archived, and
         captures of URLs no citation can name (kept only as such revisits' records)."""
         sql = f"{_SELECT} WHERE ({where}) AND c.grade IS NOT NULL AND c.key IS NOT NULL ORDER BY c.ts LIMIT ?"
-        rows = self._captures().execute(sql, (*args, limit)).fetchall()
+        rows = self.db.execute(sql, (*args, limit)).fetchall()
         return [capture(row) for row in rows]
 
     def count_between(self, key: str, start: int, end: int) -> int:
         """How many captures of ``key`` fall in [start, end) (microseconds)."""
-        row = self.db.execute(
+        (row,) = self._named(
             "SELECT count(*) AS n FROM captures WHERE key = ? AND grade IS NOT NULL AND ts >= ? AND ts < ?",
             (key, start, end),
-        ).fetchone()
+        )
         return int(row["n"])
