@@ -197,7 +197,7 @@ def loads(draw: st.DrawFn) -> list[list[Row]]:
     return [rows[a:b] for a, b in zip([0, *cuts], [*cuts, len(rows)], strict=True)]
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(batches=loads())
 def test_random_loads_appended_answer_as_a_fresh_index(batches: list[list[Row]], tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
     root = tmp_path_factory.mktemp("random")

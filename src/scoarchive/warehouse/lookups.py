@@ -131,12 +131,6 @@ class SnapshotReader:
             finally:
                 self._con.execute("DETACH snapshot")
 
-    def close(self) -> None:
-        with self._lock:
-            if self._con is not None:
-                self._con.close()
-                self._con = None
-
 
 class ArticleVersion(NamedTuple):
     """One distinct version of an article, with the record it was read from."""
