@@ -407,3 +407,13 @@ def test_the_load_command_brings_the_index_up_to_date(archive: ArchiveHistory, t
     reindexed = CliRunner().invoke(app, ["reindex", "--data", str(tmp_path)])
     assert reindexed.exit_code == 0 and "resolver index: rebuilt" in reindexed.stderr
     assert Resolver(tmp_path).update().change == Change.NONE
+
+
+def test_a_load_whose_index_cannot_be_written_still_succeeds(archive: ArchiveHistory, tmp_path: Path) -> None:
+    (tmp_path / "warcs").mkdir()
+    shutil.copy2(sorted((archive.data_dir / "warcs").glob("*.warc.gz"))[0], tmp_path / "warcs")
+    (tmp_path / "warehouse").mkdir()
+    (tmp_path / "warehouse" / "resolve").write_text("not a directory")
+    result = CliRunner().invoke(app, ["load", "--data", str(tmp_path), "--json"])
+    assert result.exit_code == 0 and json.loads(result.stdout)["files_loaded"]
+    assert "resolver index not updated" in result.stderr and "Traceback" not in result.output

@@ -180,7 +180,7 @@ class IndexKeeper:
                     return Update(change, snapshot.name, captures, time.perf_counter() - started)
             except (FileNotFoundError, duckdb.IOException):
                 continue
-            except (sqlite3.Error, OSError) as exc:  # a full disk, a directory turned read-only
+            except (sqlite3.Error, duckdb.Error, OSError) as exc:  # a full disk, a read-only directory
                 raise WarehouseError(f"cannot update the resolver index in {self.index_dir}: {exc}") from None
         raise WarehouseError(f"the warehouse in {self.data.root} keeps changing; try again")
 
@@ -188,7 +188,7 @@ class IndexKeeper:
         """The index file the pointer names, or None (no pointer, no file, a damaged file)."""
         try:
             path = self.index_dir / self._pointer.read_text(encoding="utf-8").strip()
-        except FileNotFoundError:
+        except OSError:  # none yet; or a directory that cannot be read, which building will report
             return None
         if self._index is not None and self._index.path == path:
             return self._index  # keep its connections
