@@ -14,7 +14,16 @@ edited, one in a hundred later redirected), then, in the same run:
   finds exact SURT matches, so it is timed on the exact-address queries, as is ``resolve()``
   once more for a like-for-like figure;
 - ``/api/resolve`` served by uvicorn (one process) under load from a second process
-  (``--connections`` keep-alive connections) for ``--seconds``.
+  (``--connections`` keep-alive connections) for ``--seconds``;
+- the first resolution after a load: ``--loads`` times each way, a load of ``--load-size``
+  captures (a re-crawl: half new articles, half not-modified revisits of old ones, in a new
+  WARC file) is published as a new snapshot, then the resolver serving all of the above
+  resolves one of the new articles. Either the load brings the index up to date before it
+  returns, as ``scoarchive load`` and the flows do (``update_index``, timed as part of the
+  load, in a resolver of its own as the loading process has), or nobody does and the
+  resolver catches up within that first call. The baseline, in the same run: the same first
+  resolution by a resolver whose index must be built from the whole snapshot, which is what
+  every load cost before the index was appended to.
 
 Prints figures; asserts nothing about time. The data lives in ``bench/out/`` (git-ignored).
 """
@@ -38,7 +47,7 @@ import duckdb
 
 from scoarchive.core.settings import DataDir
 from scoarchive.core.urls import surt_key
-from scoarchive.resolve.resolver import Resolver
+from scoarchive.resolve import Resolver, update_index
 from scoarchive.service import background_server, create_app
 from scoarchive.warehouse.cdxj import export_cdxj
 from scoarchive.warehouse.schema import migrate
@@ -100,6 +109,49 @@ FROM captures WHERE record_type = 'response' AND status = 200
 """
 
 
+# A load: `half` new articles (one 200 each, after every other), then `half` not-modified revisits
+# of old articles' latest full capture, in one new WARC file; ids and times continue the archive's.
+_LOAD = """
+INSERT INTO captures
+WITH numbered AS (
+    SELECT j, j < {half} AS fresh,
+        CASE WHEN j < {half} THEN {articles} + ({number} - 1) * {half} + j
+             ELSE (({number} * 7919 + j) * 104729) % {complete} END AS a
+    FROM range(2 * {half}) AS t(j)
+), shaped AS (
+    SELECT *, ['eng.sectsco.org', 'rus.sectsco.org', 'chn.sectsco.org'][a % 3 + 1] AS host,
+        strftime(DATE '2019-01-01' + (a // 50)::INTEGER, '%Y%m%d') AS day,
+        TIMESTAMP '2019-01-01' + to_seconds(a * {step}) AS first_time,
+        '<urn:uuid:00000000-0000-4000-8000-' AS uuid,
+        '<urn:uuid:00000000-0000-4000-9000-' || lpad(({number} * 2 * {half} + j)::VARCHAR, 12, '0')
+            || '>' AS id
+    FROM numbered WHERE fresh OR a % 100 <> 99
+)
+SELECT
+    id,
+    'http://' || host || '/' || day || '/' || (a + {first})::VARCHAR || '.html',
+    'org,sectsco,' || split_part(host, '.', 1) || ')/' || day || '/' || (a + {first})::VARCHAR || '.html',
+    first_time + to_days(CASE WHEN fresh THEN 0 ELSE 3 * {recrawl} END),
+    CASE WHEN fresh THEN 200 ELSE 304 END,
+    CASE WHEN fresh THEN 'text/html' END,
+    'sha1:' || CASE WHEN fresh THEN id ELSE lpad((3 * a + 2)::VARCHAR, 32, 'A') END,
+    CASE WHEN fresh THEN 'response' ELSE 'revisit' END,
+    '{warc_file}', j * 2500, 2500, 'run-load-{number}',
+    CASE WHEN NOT fresh THEN uuid || lpad((3 * a + 2)::VARCHAR, 12, '0') || '>' END,
+    NULL, NULL, CASE WHEN NOT fresh THEN 'server-not-modified' END,
+    host || '/' || (a + {first})::VARCHAR, 2400, 'gzip', NULL, NULL
+FROM shaped
+"""
+
+
+def _loaded_files(con: duckdb.DuckDBPyConnection, where: str) -> None:
+    """loaded_files rows for the synthetic files, as the loader commits with their captures."""
+    con.execute(
+        "INSERT INTO loaded_files SELECT warc_file, max(warc_offset) + 2500, NULL, count(*), 0 "
+        f"FROM captures WHERE {where} GROUP BY warc_file"
+    )
+
+
 def build_archive(root: Path, captures: int) -> float:
     """A data directory whose published warehouse snapshot holds ``captures`` synthetic captures."""
     started = time.perf_counter()
@@ -112,10 +164,60 @@ def build_archive(root: Path, captures: int) -> float:
     step, recrawl = STEP_SECONDS, RECRAWL.days
     con.execute(_SYNTHETIC.format(step=step, recrawl=recrawl, first=FIRST_ID, captures=captures))
     con.execute(_TITLES)
+    _loaded_files(con, "true")
     con.execute("CHECKPOINT")
     con.close()
     publish(work, warehouse)
     return time.perf_counter() - started
+
+
+def load_captures(root: Path, captures: int, number: int, size: int) -> tuple[str, int]:
+    """Publish a snapshot with one more WARC file of ``size`` captures; (a new article's URL, added).
+
+    ``captures`` is the synthetic archive's size: its articles are ``0 .. (captures + 2) // 3``,
+    the first ``captures // 3`` of them with all three captures.
+    """
+    articles = (captures + 2) // 3
+    warehouse = DataDir(root).warehouse
+    warc_file = f"bench-load-{number:05d}.warc.gz"
+    con = duckdb.connect(str(warehouse / "work.duckdb"))
+    before = con.execute("SELECT count(*) FROM captures").fetchone()
+    con.execute(
+        _LOAD.format(
+            half=size // 2,
+            articles=articles,
+            complete=captures // 3,
+            number=number,
+            step=STEP_SECONDS,
+            recrawl=RECRAWL.days,
+            first=FIRST_ID,
+            warc_file=warc_file,
+        )
+    )
+    con.execute(_TITLES + f" AND warc_file = '{warc_file}'")
+    _loaded_files(con, f"warc_file = '{warc_file}'")
+    after = con.execute("SELECT count(*) FROM captures").fetchone()
+    con.execute("CHECKPOINT")
+    con.close()
+    publish(warehouse / "work.duckdb", warehouse)
+    assert before is not None and after is not None
+    return article_url(articles + (number - 1) * (size // 2)), after[0] - before[0]
+
+
+def time_first_resolution(resolver: Resolver, url: str) -> tuple[float, float]:
+    """Seconds of the first resolve() after a load, and the process's CPU seconds in it (all
+    threads): on a shared machine the first says what a user waits, the second what it costs."""
+    started, cpu = time.perf_counter(), time.process_time()
+    result = resolver.resolve(url)
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    if result is None or result.capture.url != url:
+        raise SystemExit(f"the new capture {url} was not found after the load")
+    return elapsed, cpu
+
+
+def ms(timing: tuple[float, float], digits: int = 1) -> str:
+    """A (wall, CPU) timing in milliseconds."""
+    return f"{timing[0] * 1e3:,.{digits}f} ms (CPU {timing[1] * 1e3:,.{digits}f} ms)"
 
 
 def article_url(a: int, host: str | None = None, prefix: str = "") -> str:
@@ -304,6 +406,8 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=20_000)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--loads", type=int, default=3, help="loads timed each way")
+    parser.add_argument("--load-size", type=int, default=1_000, help="captures per load")
     args = parser.parse_args()
     began = time.perf_counter()
     OUT.mkdir(parents=True, exist_ok=True)
@@ -346,6 +450,36 @@ def main() -> None:
     print(f"\nHTTP /api/resolve, uvicorn (1 process), {args.connections} connections from a second process:")
     rate = f"{http['per_second']:,.0f} resolves/s"
     print(f"  {rate}, {summary(http)} ({http['requests']:,} in {args.seconds:.0f} s)")
+
+    print(f"\nfirst resolution after a load of {args.load_size:,} captures, by the resolver serving above:")
+    eager, lazy, updates = [], [], []
+    for number in range(1, 2 * args.loads + 1):
+        url, added = load_captures(data_dir, args.captures, number, args.load_size)
+        if number <= args.loads:  # the load brings the index up to date, as `scoarchive load` does
+            started, cpu = time.perf_counter(), time.process_time()
+            update = update_index(data_dir)
+            updates.append((time.perf_counter() - started, time.process_time() - cpu))
+            eager.append(time_first_resolution(resolver, url))
+            how = f"the load updated the index ({update.change} {update.captures:,}) in {ms(updates[-1])}"
+            print(f"  load {number} (+{added:,} captures): {how}; first resolve() {ms(eager[-1], 2)}")
+        else:  # nobody did: the resolver catches up within the first lookup
+            lazy.append(time_first_resolution(resolver, url))
+            print(
+                f"  load {number} (+{added:,} captures): first resolve(), catching up itself, {ms(lazy[-1])}"
+            )
+    cold = Resolver(data_dir, index_dir=OUT / f"cold-index-{os.getpid()}")
+    shutil.rmtree(cold.index_dir, ignore_errors=True)
+    rebuild = time_first_resolution(cold, url)
+    shutil.rmtree(cold.index_dir, ignore_errors=True)
+    print(f"  baseline, the index rebuilt from the snapshot: first resolve() {ms(rebuild, 0)}")
+    for label, times in (
+        ("index updated by the load", eager),
+        ("catching up in the lookup", lazy),
+        ("the load's own update of the index", updates),
+    ):
+        median = sorted(times)[len(times) // 2]
+        print(f"  {label}: median {ms(median, 2)}, worst {ms(max(times), 2)}; "
+              f"the rebuild takes {rebuild[0] / median[0]:,.0f}x the median")  # fmt: skip
     print(f"\ntotal {time.perf_counter() - began:.0f} s")
 
 

@@ -200,6 +200,7 @@ def synthetic_archive(root: Path, rows: list[tuple[str, datetime, int, str | Non
             [f"<urn:uuid:{n}>", url, surt_key(url), moment.replace(tzinfo=None), status, n * 100,
              profile.article_key(url), location],
         )  # fmt: skip
+    con.execute("INSERT INTO loaded_files VALUES ('x.warc.gz', 0, NULL, ?, 0)", [len(rows)])
     con.close()
     publish(warehouse / "work.duckdb", warehouse)
     return root

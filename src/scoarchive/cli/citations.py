@@ -15,8 +15,7 @@ import typer
 
 from scoarchive.cli.common import DataOption, archive_path, err, fail, out, user_errors
 from scoarchive.core.dates import parse_datetime
-from scoarchive.resolve.model import Resolution
-from scoarchive.resolve.resolver import Resolver
+from scoarchive.resolve import Resolution, Resolver
 from scoarchive.service.config import DEFAULT_CACHE_BYTES
 from scoarchive.warehouse import WarehouseError
 

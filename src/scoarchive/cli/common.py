@@ -16,6 +16,8 @@ from rich.console import Console
 from scoarchive.capture.config import CrawlError
 from scoarchive.core.profile import ProfileError
 from scoarchive.core.settings import DataDir, DataDirError, Settings
+from scoarchive.resolve import Change, update_index
+from scoarchive.warehouse import WarehouseError
 
 out = Console()
 err = Console(stderr=True)
@@ -104,6 +106,24 @@ def http_url(text: str, *, what: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"{what} must be an http(s) URL such as http://127.0.0.1:8080, got {text!r}")
     return text
+
+
+def update_index_after_load(data: Path) -> None:
+    """After ``load``, ``reindex`` or ``crawl``: bring the resolver's index up to date, on stderr.
+
+    So that no citation lookup waits for it (see :func:`scoarchive.resolve.update_index`). A
+    failure here is not the load's: the first lookup updates the index itself.
+    """
+    try:
+        update = update_index(data)
+    except WarehouseError as exc:
+        err.print(f"resolver index not updated ({exc}); the first lookup will update it", markup=False)
+        return
+    if update.change is not Change.NONE:
+        err.print(
+            f"resolver index: {update.change} {update.captures:,} captures in {update.seconds:.2f} s",
+            markup=False,
+        )
 
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]

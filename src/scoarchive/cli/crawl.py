@@ -16,7 +16,16 @@ from rich.table import Table
 from scoarchive import warehouse
 from scoarchive.capture.config import CrawlBusy, CrawlProgress, CrawlSummary, crawl_default, crawl_help
 from scoarchive.capture.crawler import Crawler
-from scoarchive.cli.common import DataOption, data_path, err, fail, on_interrupt, out, user_errors
+from scoarchive.cli.common import (
+    DataOption,
+    data_path,
+    err,
+    fail,
+    on_interrupt,
+    out,
+    update_index_after_load,
+    user_errors,
+)
 from scoarchive.core.settings import DataDir
 from scoarchive.orchestration.options import crawl_config
 from scoarchive.warehouse import LoadReport
@@ -108,10 +117,12 @@ def crawl_command(
 def load_warehouse(data: Path, workers: int) -> LoadReport | None:
     """Load after a crawl; a busy warehouse is not the crawl's failure (the WARCs are kept)."""
     try:
-        return warehouse.load(data, workers=workers)
+        report = warehouse.load(data, workers=workers)
     except warehouse.WarehouseBusy as exc:
         err.print(f"warehouse busy ({exc}); run `scoarchive load` later", markup=False)
         return None
+    update_index_after_load(data)
+    return report
 
 
 def _crawl_interrupted(crawler: Crawler, done: list[CrawlProgress], data: Path) -> str:

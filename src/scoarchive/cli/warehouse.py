@@ -30,6 +30,7 @@ from scoarchive.cli.common import (
     on_interrupt,
     out,
     output_directory,
+    update_index_after_load,
     user_errors,
 )
 from scoarchive.warehouse.cdxj import export_cdxj
@@ -134,11 +135,14 @@ def _loading(
     message = f"{verb} interrupted: nothing new was published (readers keep the current snapshot); {after}"
     with user_errors(), on_interrupt(lambda: message):
         try:
-            return run(root, workers=workers)
+            report = run(root, workers=workers)
         except warehouse.WarehouseError as exc:
             fail(str(exc), code=1)
         except (duckdb.Error, OSError) as exc:
             fail(f"{verb} failed: {exc}", code=1)
+    with on_interrupt(lambda: f"{verb} done; the resolver's index is brought up to date by the next lookup"):
+        update_index_after_load(root)
+    return report
 
 
 def _read_statements() -> Iterator[str]:

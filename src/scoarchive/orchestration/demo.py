@@ -23,6 +23,7 @@ from scoarchive.core.profile import load_profile
 from scoarchive.core.settings import DataDir, DataDirError
 from scoarchive.core.urls import ConnectTo
 from scoarchive.replica import FAULT_HOST, FAULT_PATHS, HOSTS, ReplicaConfig, ReplicaServer, Site
+from scoarchive.resolve import update_index
 from scoarchive.warehouse.lookups import LanguageSummary, articles_by_language
 
 # What each of the replica's deliberate faults is there to show (keys of replica.FAULT_PATHS).
@@ -97,6 +98,7 @@ def run_demo(data_dir: Path, progress: Callable[[CrawlProgress], None] | None = 
         with ReplicaServer(site) as server:
             summary = crawl(replica_crawl_config(server, data_dir), progress=progress)
         report = warehouse.load(data_dir)
+        update_index(data_dir)  # the commands the demo prints resolve at once
     finally:
         log.setLevel(level)
     return DemoResult(data_dir, summary, report, articles_by_language(data_dir))

@@ -17,7 +17,8 @@ from prefect.tasks import exponential_backoff
 
 from scoarchive.orchestration.limits import load_serialised
 from scoarchive.orchestration.retry import retry_transient
-from scoarchive.warehouse import LoadReport
+from scoarchive.resolve import update_index
+from scoarchive.warehouse import LoadReport, WarehouseError
 
 # Task options where a later attempt can succeed (a host or the API down, the warehouse busy);
 # retry_transient lets bad input fail at once.
@@ -43,11 +44,20 @@ def thread_pool(max_workers: int) -> TaskRunner[PrefectFuture[Any]]:
 def load_warehouse(data_dir: Path, workers: int = 1) -> LoadReport:
     """Extract and load every closed WARC file not loaded yet (whoever wrote it), one load at a time."""
     report = load_serialised(data_dir, workers)
-    get_run_logger().info(
+    logger = get_run_logger()
+    logger.info(
         "loaded %d files: %d captures, %d new articles, %d new versions",
         len(report.files_loaded),
         report.captures_added,
         report.articles_added,
         report.versions_added,
     )
+    try:  # now, so that no citation lookup waits for it; if this fails, the first lookup does it
+        update = update_index(data_dir)
+    except WarehouseError as exc:
+        logger.warning("resolver index not updated: %s", exc)
+    else:
+        logger.info(
+            "resolver index: %s %d captures in %.2f s", update.change, update.captures, update.seconds
+        )
     return report

@@ -1,133 +1,153 @@
-"""The resolver's index: a SQLite file derived from each published warehouse snapshot.
+"""The resolver's index: one SQLite file answering "the captures of this key, nearest to then".
 
 DuckDB answers a point query in 0.5 ms (p99 2 ms on a million captures), too slow for several
 lookups per resolution at 1,000 resolutions/s; SQLite answers the same query in 15-25 us. So
-the resolver keeps a derived SQLite file per snapshot,
-``DATA/warehouse/resolve/<snapshot>-<size>-<mtime>-v<N>.sqlite``, built on first use and rebuilt
-when the warehouse publishes a new snapshot. Deleting the directory is always safe.
+the resolver keeps a SQLite copy of what it needs from the warehouse, kept in step with each
+published snapshot by :mod:`scoarchive.resolve.sync` (which says how, and why it is safe).
+
+The table holds every capture of the warehouse as it is recorded, one row per WARC record,
+with nothing derived from another row: a revisit names the record it refers to
+(``refers_to``), and the record replayed for it is joined when read. So a load only ever adds
+rows, and the rows of a file are the same whichever load brought them in. The one derived
+column is ``grade``, set once the row's content is known; it stays NULL for a revisit whose
+record is not in the archive yet (the warehouse leaves those out, and so does every query
+here, until a later load brings the record in).
+
+Rows are read by name (:class:`IndexRow`, ``sqlite3.Row``), never by position. Each thread has
+its own connection (SQLite connections are per thread), and :meth:`IndexFile.reading` makes the
+several queries of one resolution one read transaction, so they all see the same state of the
+file even while another process appends a load to it (WAL mode).
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import sqlite3
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
-from scoarchive.core.profile import Profile
-from scoarchive.core.urls import InvalidURL, surt_key
-from scoarchive.resolve.model import EPOCH, MICROSECOND, Capture, StoredRecord, _grade
-from scoarchive.resolve.target import canonical_url
-from scoarchive.warehouse.lookups import capture_rows
+from scoarchive.resolve.model import Capture, Grade, StoredRecord, moment
 
-INDEX_VERSION = 1
-
-
-_SCHEMA = """
-CREATE TABLE files (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
-CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+SCHEMA = """
+CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE files (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);  -- the WARC files held
 CREATE TABLE captures (
     id          INTEGER PRIMARY KEY,
-    key         TEXT NOT NULL,     -- SURT of the canonical URL
+    record_id   TEXT NOT NULL,     -- WARC-Record-ID
+    key         TEXT,              -- SURT of the canonical URL; NULL: not a URL anyone can cite
     article_key TEXT,              -- host/ID of an article address
     ts          INTEGER NOT NULL,  -- capture time, microseconds since 1970 UTC
-    grade       INTEGER NOT NULL,  -- 0: 2xx content, 1: redirect with a Location, 2: anything else
-    url TEXT NOT NULL, status INTEGER, mime TEXT, record_type TEXT NOT NULL, record_id TEXT NOT NULL,
+    grade       INTEGER,           -- model.Grade of the content served; NULL: content not archived yet
+    url TEXT NOT NULL, status INTEGER, mime TEXT, record_type TEXT NOT NULL,
     file INTEGER NOT NULL, offset INTEGER NOT NULL, length INTEGER NOT NULL,
-    digest TEXT, location TEXT, title TEXT,
-    -- revisits: the record holding the content (NULL for full captures)
-    c_record_id TEXT, c_file INTEGER, c_offset INTEGER, c_length INTEGER, c_status INTEGER, c_mime TEXT
+    digest TEXT, location TEXT,
+    title       TEXT,              -- what extraction read from this very record
+    refers_to   TEXT               -- revisits: the record holding the content
 );
 """
 
 
-_INDEXES = """
+# Created after a full build's bulk insert (faster than maintaining them row by row).
+INDEXES = """
+CREATE UNIQUE INDEX by_record ON captures (record_id);
 CREATE INDEX by_key ON captures (key, grade, ts);
 CREATE INDEX by_article ON captures (article_key, grade, ts) WHERE article_key IS NOT NULL;
+CREATE INDEX waiting ON captures (refers_to) WHERE grade IS NULL;
 """
 
 
-# The index's columns, in the order build_index inserts them.
-_COLUMNS = (
-    "key, url, article_key, ts, status, mime, record_type, record_id, file, offset, length, digest, "
-    "location, title, c_record_id, c_file, c_offset, c_length, c_status, c_mime"
-)
+class IndexRow(NamedTuple):
+    """A capture as the index gives it, with the record replayed for it (``c_``: a revisit's record)."""
+
+    key: str
+    url: str
+    article_key: str | None
+    ts: int
+    status: int | None
+    mime: str | None
+    record_type: str
+    record_id: str
+    warc_file: str
+    offset: int
+    length: int
+    digest: str | None
+    location: str | None
+    title: str | None
+    c_record_id: str | None
+    c_warc_file: str | None
+    c_offset: int | None
+    c_length: int | None
+    c_status: int | None
+    c_mime: str | None
 
 
-def _index_key(surt: str | None, url: str, profile: Profile) -> str | None:
-    """The capture's lookup key, computed as for a cited URL when the warehouse's SURT may differ.
-
-    The warehouse's SURT is of the URL as captured; queries (tracking parameters) and
-    non-ASCII paths are canonicalised first, exactly as :func:`target` does for the citation.
-    """
-    if surt and url.isascii() and "?" not in url and " " not in url:
-        return surt
-    try:
-        return surt_key(canonical_url(url, profile))
-    except (InvalidURL, ValueError):
-        return None
-
-
-def build_index(snapshot: Path, path: Path, profile: Profile) -> None:
-    """Write the SQLite index for ``snapshot`` to ``path`` (atomically: temporary file, rename)."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.unlink(missing_ok=True)
-    db = sqlite3.connect(temporary)
-    try:
-        db.execute("PRAGMA journal_mode = OFF")
-        db.execute("PRAGMA synchronous = OFF")
-        db.executescript(_SCHEMA)
-        files: dict[str, int] = {}
-
-        def file_id(name: str | None) -> int | None:
-            if name is None:
-                return None
-            if name not in files:
-                files[name] = len(files) + 1
-            return files[name]
-
-        def rows() -> Iterator[tuple[Any, ...]]:
-            for row in capture_rows(snapshot):
-                key = _index_key(row.surt, row.url, profile)
-                if key is None:
-                    continue
-                served = row.content_status if row.record_type == "revisit" else row.status
-                yield (
-                    key, row.url, row.article_key, row.time_us, row.status, row.mime, row.record_type,
-                    row.record_id, file_id(row.warc_file), row.warc_offset, row.warc_length,
-                    row.payload_digest, row.location, row.title, row.content_record_id,
-                    file_id(row.content_warc_file), row.content_warc_offset, row.content_warc_length,
-                    row.content_status, row.content_mime, _grade(served, row.location),
-                )  # fmt: skip
-
-        db.executemany(f"INSERT INTO captures ({_COLUMNS}, grade) VALUES ({', '.join('?' * 21)})", rows())
-        db.executemany("INSERT INTO files (id, name) VALUES (?, ?)", [(i, n) for n, i in files.items()])
-        db.executescript(_INDEXES)
-        db.execute("INSERT INTO meta VALUES ('snapshot', ?), ('version', ?)", (snapshot.name, INDEX_VERSION))
-        db.commit()
-    finally:
-        db.close()
-    os.replace(temporary, path)
+# How each field of IndexRow is read (``c.<field>`` unless named here): the select list is made
+# from IndexRow's fields, so rows are built by name, and faster than sqlite3.Row's lookups.
+_EXPRESSIONS = {
+    "warc_file": "f.name",
+    "location": "coalesce(c.location, o.location)",
+    "title": "CASE WHEN o.id IS NULL THEN c.title ELSE o.title END",
+    "c_record_id": "o.record_id",
+    "c_warc_file": "fo.name",
+    "c_offset": "o.offset",
+    "c_length": "o.length",
+    "c_status": "o.status",
+    "c_mime": "o.mime",
+}
+_SELECT = f"""
+SELECT {", ".join(f"{_EXPRESSIONS.get(name, f'c.{name}')} AS {name}" for name in IndexRow._fields)}
+FROM captures AS c
+JOIN files AS f ON f.id = c.file
+LEFT JOIN captures AS o ON o.record_id = c.refers_to
+LEFT JOIN files AS fo ON fo.id = o.file
+"""
 
 
-class _Index:
-    """One built index file, opened once per thread (SQLite connections are per thread)."""
+def _index_row(cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> IndexRow:
+    return IndexRow._make(row)
+
+
+def capture(row: IndexRow) -> Capture:
+    """A Capture from a row of :data:`_SELECT`."""
+    if row.c_record_id is None:
+        content = StoredRecord(row.record_id, row.warc_file, row.offset, row.length, row.status, row.mime)
+    else:
+        assert row.c_warc_file is not None and row.c_offset is not None and row.c_length is not None
+        content = StoredRecord(
+            row.c_record_id, row.c_warc_file, row.c_offset, row.c_length, row.c_status, row.c_mime
+        )
+    return Capture(
+        key=row.key, url=row.url, article_key=row.article_key, time=moment(row.ts), status=row.status,
+        mime=row.mime, record_type=row.record_type, record_id=row.record_id, warc_file=row.warc_file,
+        warc_offset=row.offset, warc_length=row.length, payload_digest=row.digest,
+        location=row.location, title=row.title, content=content,
+    )  # fmt: skip
+
+
+class IndexFile:
+    """One index file, opened once per thread, read-only (its writer is :mod:`.sync`)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._local = threading.local()
-        with contextlib.closing(self._open()) as db:
-            self.files = dict(db.execute("SELECT id, name FROM files").fetchall())
+        self.db  # noqa: B018 - open now, so a missing or damaged file fails here, not mid-resolution
 
     def _open(self) -> sqlite3.Connection:
-        db = sqlite3.connect(f"file:{quote(str(self.path))}?mode=ro", uri=True, check_same_thread=False)
-        db.execute("PRAGMA query_only = ON")
-        db.row_factory = sqlite3.Row
+        # not mode=ro: a WAL reader may have to create the -shm file; query_only keeps it a reader
+        db = sqlite3.connect(
+            f"file:{quote(str(self.path))}?mode=rw", uri=True, isolation_level=None, check_same_thread=False
+        )
+        try:
+            db.execute("PRAGMA query_only = ON")
+            db.execute("PRAGMA busy_timeout = 5000")  # only a WAL recovery ever holds readers back
+            db.execute("SELECT count(*) FROM meta").fetchone()
+            db.row_factory = _index_row  # the capture queries; the others name their rows themselves
+        except sqlite3.Error:
+            db.close()
+            raise
         return db
 
     @property
@@ -137,57 +157,54 @@ class _Index:
             db = self._local.db = self._open()
         return db
 
-    def capture(self, row: sqlite3.Row) -> Capture:
-        """A Capture from a row of the index's ``captures`` table."""
-        name = self.files[row["file"]]
-        if row["c_record_id"] is None:
-            content = StoredRecord(
-                row["record_id"], name, row["offset"], row["length"], row["status"], row["mime"]
-            )
-        else:
-            content = StoredRecord(
-                row["c_record_id"], self.files[row["c_file"]], row["c_offset"], row["c_length"],
-                row["c_status"], row["c_mime"],
-            )  # fmt: skip
-        return Capture(
-            key=row["key"], url=row["url"], article_key=row["article_key"],
-            time=EPOCH + row["ts"] * MICROSECOND, status=row["status"], mime=row["mime"],
-            record_type=row["record_type"], record_id=row["record_id"], warc_file=name,
-            warc_offset=row["offset"], warc_length=row["length"], payload_digest=row["digest"],
-            location=row["location"], title=row["title"], content=content,
-        )  # fmt: skip
+    def _named(self, sql: str, args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        cursor = self.db.cursor()
+        cursor.row_factory = sqlite3.Row
+        return cursor.execute(sql, args).fetchall()
 
-    def nearest(self, where: str, args: tuple[Any, ...], grade: int, at: int | None) -> Capture | None:
+    def meta(self) -> dict[str, str | None]:
+        """What the file says it holds (see :mod:`.sync`): read afresh, another process may append."""
+        return {row["name"]: row["value"] for row in self._named("SELECT name, value FROM meta")}
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        """One read transaction around several queries (nested uses join the outer one)."""
+        db = self.db
+        if db.in_transaction:
+            yield
+            return
+        db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            db.execute("COMMIT")
+
+    def nearest(self, where: str, args: tuple[Any, ...], grade: Grade, at: int | None) -> Capture | None:
         """The capture matching ``where`` with this grade nearest to ``at`` (latest if None)."""
-        base = f"SELECT {_COLUMNS} FROM captures WHERE {where} AND grade = ?"
+        base = f"{_SELECT} WHERE {where} AND c.grade = ?"
         if at is None:
-            rows = self.db.execute(f"{base} ORDER BY ts DESC LIMIT 1", (*args, grade)).fetchall()
+            rows = self.db.execute(f"{base} ORDER BY c.ts DESC LIMIT 1", (*args, grade)).fetchall()
         else:
             rows = self.db.execute(
-                f"SELECT * FROM ({base} AND ts <= ? ORDER BY ts DESC LIMIT 1) "
-                f"UNION ALL SELECT * FROM ({base} AND ts > ? ORDER BY ts LIMIT 1)",
+                f"SELECT * FROM ({base} AND c.ts <= ? ORDER BY c.ts DESC LIMIT 1) "
+                f"UNION ALL SELECT * FROM ({base} AND c.ts > ? ORDER BY c.ts LIMIT 1)",
                 (*args, grade, at, *args, grade, at),
             ).fetchall()
             # the earlier one wins a tie: the page as it stood by then
-            rows.sort(key=lambda row: (abs(row["ts"] - at), row["ts"]))
-        return self.capture(rows[0]) if rows else None
+            rows.sort(key=lambda row: (abs(row.ts - at), row.ts))
+        return capture(rows[0]) if rows else None
 
     def all(self, where: str, args: tuple[Any, ...], limit: int) -> list[Capture]:
-        rows = self.db.execute(
-            f"SELECT {_COLUMNS} FROM captures WHERE {where} ORDER BY ts LIMIT ?", (*args, limit)
-        ).fetchall()
-        return [self.capture(row) for row in rows]
+        """Captures matching ``where``, oldest first; left out: revisits of records not archived, and
+        captures of URLs no citation can name (kept only as such revisits' records)."""
+        sql = f"{_SELECT} WHERE ({where}) AND c.grade IS NOT NULL AND c.key IS NOT NULL ORDER BY c.ts LIMIT ?"
+        rows = self.db.execute(sql, (*args, limit)).fetchall()
+        return [capture(row) for row in rows]
 
     def count_between(self, key: str, start: int, end: int) -> int:
-        row = self.db.execute(
-            "SELECT count(*) FROM captures WHERE key = ? AND grade IN (0, 1, 2) AND ts >= ? AND ts < ?",
+        """How many captures of ``key`` fall in [start, end) (microseconds)."""
+        (row,) = self._named(
+            "SELECT count(*) AS n FROM captures WHERE key = ? AND grade IS NOT NULL AND ts >= ? AND ts < ?",
             (key, start, end),
-        ).fetchone()
-        return int(row[0])
-
-
-@dataclass
-class _Snapshot:
-    signature: tuple[int, int, int] | None = None
-    index: _Index | None = None
-    lock: threading.Lock = field(default_factory=threading.Lock)
+        )
+        return int(row["n"])

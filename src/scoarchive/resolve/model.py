@@ -1,9 +1,15 @@
-"""What a resolution answers with: captures, the records they replay, and how they were found."""
+"""What a resolution answers with: captures, the records they replay, and how they were found.
+
+These are the values the service, the briefing check and citation tools receive, so their
+JSON form (:meth:`Capture.to_dict`, :meth:`Resolution.to_dict`) is a contract: ``match`` is a
+:class:`~enum.StrEnum` so it serialises as the same bare string it always was.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from enum import IntEnum, StrEnum
 from typing import Any
 from urllib.parse import urljoin
 
@@ -15,8 +21,33 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
 
 
-# Preference among captures of one URL: content first, then a redirect to follow, then the rest.
-GRADE_OK, GRADE_REDIRECT, GRADE_OTHER = 0, 1, 2
+class Match(StrEnum):
+    """How the cited URL led to the capture, from the most to the least literal."""
+
+    EXACT = "exact"  # the very address, as captured
+    CANONICAL = "canonical"  # the same address spelled differently (scheme, www., tracking, ...)
+    ALIAS = "alias"  # another address of the same article (old site, slug)
+    REDIRECT = "redirect"  # through redirects the archive captured
+
+
+class Grade(IntEnum):
+    """Preference among captures of one URL: content first, then a redirect to follow, then the rest.
+
+    An IntEnum, because the index stores it as a column and orders by it; it never reaches JSON.
+    """
+
+    OK = 0  # 2xx: the page itself
+    REDIRECT = 1  # 3xx with a Location: a hop towards the page
+    OTHER = 2  # errors, and redirects without a target: what the site answered, better than nothing
+
+    @classmethod
+    def of(cls, status: int | None, location: str | None) -> Grade:
+        """The grade of a capture served with ``status`` (the referred record's, for a revisit)."""
+        if status is not None and 200 <= status < 300:
+            return cls.OK
+        if status is not None and 300 <= status < 400 and location:
+            return cls.REDIRECT
+        return cls.OTHER
 
 
 @dataclass(frozen=True)
@@ -57,12 +88,12 @@ class Capture:
         return self.time.strftime("%Y%m%d%H%M%S")
 
     @property
-    def grade(self) -> int:
-        return _grade(self.content.status, self.location)
+    def grade(self) -> Grade:
+        return Grade.of(self.content.status, self.location)
 
     def redirect_target(self) -> str | None:
         """The absolute URL a redirect capture points to."""
-        return urljoin(self.url, self.location) if self.grade == GRADE_REDIRECT and self.location else None
+        return urljoin(self.url, self.location) if self.grade == Grade.REDIRECT and self.location else None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -90,7 +121,7 @@ class Resolution:
 
     url: str  # as asked
     at: datetime | None
-    match: str  # exact | canonical | alias | redirect
+    match: Match
     capture: Capture  # the capture answering; after redirects, the last hop's
     via: tuple[Capture, ...] = ()  # redirect captures followed, in order
 
@@ -104,19 +135,11 @@ class Resolution:
         return {
             "url": self.url,
             "at": iso(self.at) if self.at else None,
-            "match": self.match,
+            "match": str(self.match),
             "distance_seconds": distance.total_seconds() if distance is not None else None,
             "capture": self.capture.to_dict(),
             "via": [hop.to_dict() for hop in self.via],
         }
-
-
-def _grade(status: int | None, location: str | None) -> int:
-    if status is not None and 200 <= status < 300:
-        return GRADE_OK
-    if status is not None and 300 <= status < 400 and location:
-        return GRADE_REDIRECT
-    return GRADE_OTHER
 
 
 def iso(moment: datetime) -> str:
@@ -133,11 +156,17 @@ def as_moment(at: datetime | date | None) -> datetime | None:
     return datetime.combine(at, DAY_TIME)
 
 
-def _micros(moment: datetime) -> int:
+def micros(moment: datetime) -> int:
+    """Microseconds since 1970 UTC: how the index stores capture times (exact, and sortable)."""
     return (moment - EPOCH) // MICROSECOND
 
 
-def _distance(capture: Capture, at: int | None) -> tuple[int, int]:
+def moment(us: int) -> datetime:
+    """The aware UTC datetime of a :func:`micros` value."""
+    return EPOCH + us * MICROSECOND
+
+
+def nearness(capture: Capture, at: int | None) -> tuple[int, int]:
     """Sort key: nearest to ``at`` first, the earlier on a tie; the latest first when ``at`` is None."""
-    ts = _micros(capture.time)
+    ts = micros(capture.time)
     return (-ts, 0) if at is None else (abs(ts - at), ts)

@@ -8,7 +8,9 @@ read-only, so it never waits for a load or sees half of one.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import contextlib
+import threading
+from collections.abc import Collection, Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import NamedTuple
@@ -16,13 +18,19 @@ from typing import NamedTuple
 import duckdb
 
 from scoarchive.warehouse.errors import WarehouseError
+from scoarchive.warehouse.schema import GENERATION
 from scoarchive.warehouse.snapshots import connect, current_snapshot
 
 FETCH_BATCH = 50_000
 
 
 class CaptureRow(NamedTuple):
-    """One capture with what replaying it needs: for a revisit, the record it refers to."""
+    """One capture as its WARC record has it: what an index outside the warehouse copies.
+
+    Nothing in it comes from another record, so the rows of a WARC file are the same whichever
+    load brought the file in: a revisit names the record it refers to and leaves joining it to
+    the reader.
+    """
 
     surt: str | None
     url: str
@@ -37,40 +45,91 @@ class CaptureRow(NamedTuple):
     warc_length: int
     payload_digest: str | None
     location: str | None
-    title: str | None
-    # revisits: the record holding the content (all None for a full capture)
-    content_record_id: str | None
-    content_warc_file: str | None
-    content_warc_offset: int | None
-    content_warc_length: int | None
-    content_status: int | None
-    content_mime: str | None
+    refers_to: str | None  # revisits: WARC-Refers-To, the record holding the content
+    title: str | None  # what extraction read from this record (pages and PDFs)
 
 
-# Every capture the warehouse holds, with the record a revisit refers to and the page title.
-# Revisits whose referred record is not in the warehouse cannot be replayed and are left out.
+class SnapshotState(NamedTuple):
+    """Which warehouse a snapshot is a state of, and which WARC files it holds."""
+
+    generation: str | None  # changes only when the warehouse is rebuilt from scratch (schema.GENERATION)
+    files: frozenset[str]  # loaded_files: a file's captures arrive with it, in one transaction
+
+
+# The captures of some loaded files, with their extraction's title. Both tables are filtered by
+# file before the join (an extraction is of a record of the same file), so that reading a
+# thousand new captures out of millions scans only the row groups that hold them.
 _CAPTURES_SQL = """
-SELECT c.surt, c.url, c.article_key, epoch_us(c.capture_time), c.status, c.mime, c.record_type,
-       c.record_id, c.warc_file, c.warc_offset, c.warc_length, c.payload_digest,
-       coalesce(c.location, o.location), e.title,
-       o.record_id, o.warc_file, o.warc_offset, o.warc_length, o.status, o.mime
-FROM captures AS c
--- an equality only, so DuckDB hash-joins (a constant term makes it a nested loop)
-LEFT JOIN captures AS o ON o.record_id = CASE WHEN c.record_type = 'revisit' THEN c.refers_to END
-LEFT JOIN extractions AS e ON e.record_id = coalesce(o.record_id, c.record_id)
-WHERE c.record_type <> 'revisit' OR o.record_id IS NOT NULL
+SELECT c.surt, c.url, c.article_key, epoch_us(c.capture_time) AS time_us, c.status, c.mime,
+       c.record_type, c.record_id, c.warc_file, c.warc_offset, c.warc_length, c.payload_digest,
+       c.location, CASE WHEN c.record_type = 'revisit' THEN c.refers_to END AS refers_to, e.title
+FROM snapshot.captures AS c
+LEFT JOIN (SELECT record_id, title FROM snapshot.extractions WHERE warc_file {files}) AS e USING (record_id)
+WHERE c.warc_file {files}
 """
+_ALL_FILES = "IN (SELECT warc_file FROM snapshot.loaded_files)"
+_SOME_FILES = "= ANY($files)"
 
 
-def capture_rows(snapshot: Path) -> Iterator[CaptureRow]:
-    """Every capture of a published snapshot, streamed in batches (a million rows fit no list)."""
-    con = duckdb.connect(str(snapshot), read_only=True)
-    try:
-        cursor = con.execute(_CAPTURES_SQL)
+class SnapshotView:
+    """A published snapshot, attached read-only for the length of a ``with`` block."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self._con = con
+
+    def state(self) -> SnapshotState:
+        row = self._con.execute(
+            "SELECT value FROM snapshot.warehouse_state WHERE key = ?", [GENERATION]
+        ).fetchone()
+        files = self._con.execute("SELECT warc_file FROM snapshot.loaded_files").fetchall()
+        return SnapshotState(row[0] if row else None, frozenset(name for (name,) in files))
+
+    def capture_rows(self, files: Collection[str] | None = None) -> Iterator[CaptureRow]:
+        """The captures of these loaded files (of every loaded file if None), streamed in batches."""
+        if files is not None and not files:
+            return
+        if files is None:
+            cursor = self._con.execute(_CAPTURES_SQL.format(files=_ALL_FILES))
+        else:
+            cursor = self._con.execute(_CAPTURES_SQL.format(files=_SOME_FILES), {"files": sorted(files)})
+        names = tuple(column[0] for column in cursor.description or ())
+        if names != CaptureRow._fields:  # rows are built by name: the query and the type must agree
+            raise WarehouseError(f"capture query returns {names}, not {CaptureRow._fields}")
         while batch := cursor.fetchmany(FETCH_BATCH):
-            yield from (CaptureRow(*row) for row in batch)
-    finally:
-        con.close()
+            yield from map(CaptureRow._make, batch)
+
+
+class SnapshotReader:
+    """Reads published snapshots through one long-lived in-memory DuckDB, attaching each in turn.
+
+    Starting a DuckDB instance (its thread pool, its buffer manager) costs 15-50 ms, more than
+    reading a thousand new captures out of a snapshot of a million; attaching a file to an
+    instance already running costs 2-3 ms. So a reader that follows snapshot after snapshot
+    keeps one instance and attaches each snapshot read-only while it reads it. One snapshot at
+    a time: :meth:`open` serialises its callers.
+    """
+
+    def __init__(self) -> None:
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def open(self, snapshot: Path) -> Iterator[SnapshotView]:
+        """The snapshot, attached; FileNotFoundError if a load retired it meanwhile."""
+        with self._lock:
+            if self._con is None:
+                self._con = duckdb.connect(":memory:")
+            literal = str(snapshot).replace("'", "''")
+            try:
+                self._con.execute(f"ATTACH '{literal}' AS snapshot (READ_ONLY)")
+            except duckdb.IOException:
+                if not snapshot.exists():
+                    raise FileNotFoundError(snapshot) from None
+                raise
+            try:
+                yield SnapshotView(self._con)
+            finally:
+                self._con.execute("DETACH snapshot")
 
 
 class ArticleVersion(NamedTuple):

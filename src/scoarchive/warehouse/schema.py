@@ -9,6 +9,7 @@ built with it are :mod:`.fulltext`'s.
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -19,6 +20,11 @@ from scoarchive.warehouse.errors import WarehouseError
 
 # The repository's top-level warehouse/ folder, installed as this package's `sql` subpackage.
 SQL = resources.files("scoarchive.warehouse.sql")
+# The warehouse_state key naming this warehouse's generation: a random id given to a database when
+# it is created, kept by every load into it, new after a reindex (which starts a new database).
+# Indexes derived from snapshots outside the warehouse (the resolver's) compare it to tell a load,
+# which only adds files, from a rebuild, which may change any row.
+GENERATION = "generation"
 
 CAPTURE_COLUMNS = {
     "record_id": "VARCHAR",
@@ -123,7 +129,10 @@ def migrations() -> list[tuple[int, str, str]]:
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
-    """Apply pending migrations, each in its own transaction; return the versions applied."""
+    """Apply pending migrations, each in its own transaction; return the versions applied.
+
+    A database that has no :data:`GENERATION` yet (a new one) is given one.
+    """
     con.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations "
         "(version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
@@ -145,4 +154,5 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
             con.execute("ROLLBACK")
             raise
         applied.append(version)
+    con.execute("INSERT OR IGNORE INTO warehouse_state VALUES (?, ?)", [GENERATION, uuid.uuid4().hex])
     return applied
