@@ -26,10 +26,13 @@ from typer.testing import CliRunner
 
 from scoarchive.cli.main import app
 from scoarchive.core.profile import load_profile
+from scoarchive.core.settings import DataDir
 from scoarchive.core.urls import surt_key
 from scoarchive.resolve import Change, Match, Resolver
 from scoarchive.resolve.model import micros
-from scoarchive.warehouse import load, migrate, publish, reindex
+from scoarchive.warehouse import load, reindex
+from scoarchive.warehouse.schema import migrate
+from scoarchive.warehouse.snapshots import publish
 
 PROFILE = load_profile("sco")
 DAY = datetime(2024, 3, 1, tzinfo=UTC)
@@ -395,6 +398,7 @@ def test_capture_times_are_exact_to_the_microsecond(tmp_path: Path) -> None:
 
 def test_the_load_command_brings_the_index_up_to_date(archive: ArchiveHistory, tmp_path: Path) -> None:
     files = sorted((archive.data_dir / "warcs").glob("*.warc.gz"))
+    DataDir(tmp_path).create()
     (tmp_path / "warcs").mkdir()
     shutil.copy2(files[0], tmp_path / "warcs")
     first = CliRunner().invoke(app, ["load", "--data", str(tmp_path), "--json"])
@@ -410,6 +414,7 @@ def test_the_load_command_brings_the_index_up_to_date(archive: ArchiveHistory, t
 
 
 def test_a_load_whose_index_cannot_be_written_still_succeeds(archive: ArchiveHistory, tmp_path: Path) -> None:
+    DataDir(tmp_path).create()
     (tmp_path / "warcs").mkdir()
     shutil.copy2(sorted((archive.data_dir / "warcs").glob("*.warc.gz"))[0], tmp_path / "warcs")
     (tmp_path / "warehouse").mkdir()
