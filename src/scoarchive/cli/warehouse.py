@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -81,6 +82,17 @@ def print_rows(
 
 
 def _report(report: warehouse.LoadReport, as_json: bool) -> None:
+    """The load's account; exit 1 when it found damaged WARC data or files gone (a fixity finding)."""
+    _show(report, as_json)
+    if report.damage_found:
+        count = len(report.damaged) + len(report.missing_files)
+        fail(
+            f"{count} damaged record(s) or missing file(s) found: `scoarchive verify` checks every file",
+            1,
+        )
+
+
+def _show(report: warehouse.LoadReport, as_json: bool) -> None:
     if as_json:
         out.print_json(json.dumps(report.to_dict()))
         return
@@ -94,6 +106,8 @@ def _report(report: warehouse.LoadReport, as_json: bool) -> None:
         ("article versions added", report.versions_added),
         ("documents added", report.documents_added),
         ("records skipped", len(report.skipped)),
+        ("damaged records", len(report.damaged)),
+        ("missing files", len(report.missing_files)),
         ("snapshot", report.snapshot.name if report.snapshot else "unchanged"),
         ("seconds", f"{report.seconds:.1f}"),
     ):
@@ -104,8 +118,16 @@ def _report(report: warehouse.LoadReport, as_json: bool) -> None:
         for name in ("file", "offset", "URL", "reason"):
             skipped.add_column(name, overflow="fold")
         for s in report.skipped:
-            skipped.add_row(s.warc_file, str(s.warc_offset), s.url or "", s.reason)
+            skipped.add_row(
+                s.warc_file, str(s.warc_offset), s.url or "", ("DAMAGED: " if s.damaged else "") + s.reason
+            )
         out.print(skipped)
+    if report.missing_files:
+        missing = Table(title="WARC files the warehouse held that are gone or empty")
+        missing.add_column("file", overflow="fold")
+        for name in report.missing_files:
+            missing.add_row(name)
+        out.print(missing)
 
 
 WorkersOption = Annotated[int, typer.Option(min=1, max=64, help="Extraction processes.")]
@@ -116,9 +138,24 @@ def load_command(data: DataOption = None, workers: WorkersOption = 1, as_json: J
     _report(_loading(warehouse.load, "load", data, workers), as_json)
 
 
-def reindex_command(data: DataOption = None, workers: WorkersOption = 1, as_json: JsonOption = False) -> None:
-    """Rebuild the warehouse from the WARC files alone (readers keep the old snapshot meanwhile)."""
-    _report(_loading(warehouse.reindex, "reindex", data, workers), as_json)
+def reindex_command(
+    data: DataOption = None,
+    workers: WorkersOption = 1,
+    forget_missing: Annotated[
+        bool,
+        typer.Option(
+            "--forget-missing",
+            help="Rebuild even when WARC files the warehouse holds are gone (their rows go).",
+        ),
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Rebuild the warehouse from the WARC files alone (readers keep the old snapshot meanwhile).
+
+    Refused (exit 1) when a WARC file the warehouse holds is gone or empty, unless --forget-missing.
+    """
+    run = partial(warehouse.reindex, forget_missing=forget_missing)
+    _report(_loading(run, "reindex", data, workers), as_json)
 
 
 def _loading(

@@ -237,6 +237,8 @@ def _check_from(path: Path, start: int, report: FixityReport, good: dict[int, _R
                     report.problems.append(Problem(path.name, current, record_id, url, problem))
                 if not problems:
                     good[current] = _Record(record_id, url, headers.get_header("WARC-Payload-Digest"))
+                if getattr(record.raw_stream, "limit", 0) > 0:  # its member ended inside the block:
+                    return next_gzip_member(path, current + 1)  # what follows is read afresh
                 current += iterator.get_record_length()
                 record_id = url = None
         except (ArchiveLoadFailed, zlib.error, EOFError, ValueError, OSError) as exc:

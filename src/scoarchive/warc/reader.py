@@ -89,8 +89,9 @@ def _scan_from(path: Path, start: int) -> Generator[tuple[int, ArcWarcRecord] | 
                 yield current, record
                 iterator.read_to_end()
                 missing = getattr(record.raw_stream, "limit", 0)
-                if missing > 0:
+                if missing > 0:  # a member ended inside the record: what follows is not in step
                     yield Damage(current, f"record cut short: {missing} bytes of its block missing")
+                    return next_gzip_member(path, current + 1)
                 current += iterator.get_record_length()
         except Exception as exc:  # warcio and zlib raise many kinds of error on bad bytes
             detail = " ".join(str(exc).split())[:100]

@@ -23,7 +23,7 @@ import orjson
 
 from scoarchive.core.profile import Profile, load_profile
 from scoarchive.core.settings import DataDir
-from scoarchive.warehouse.errors import WarehouseBusy
+from scoarchive.warehouse.errors import WarehouseBusy, WarehouseError
 from scoarchive.warehouse.extraction import ExtractionPool
 from scoarchive.warehouse.fulltext import build_indexes
 from scoarchive.warehouse.reading import read_warc
@@ -46,7 +46,9 @@ BULK_CHUNK = 200_000  # rows per temporary JSON file
 
 @dataclass
 class LoadReport:
-    """What one load did; ``skipped`` lists records not used, with the reason."""
+    """What one load did. ``skipped`` lists the records not used, with the reason; those of
+    them whose WARC data is damaged, and ``missing_files`` (loaded once, gone or empty now), are
+    the damage a load must never keep quiet about."""
 
     files_loaded: list[str] = field(default_factory=list)
     captures_added: int = 0
@@ -54,8 +56,17 @@ class LoadReport:
     versions_added: int = 0
     documents_added: int = 0
     skipped: list[SkippedRecord] = field(default_factory=list)
+    missing_files: list[str] = field(default_factory=list)
     snapshot: Path | None = None
     seconds: float = 0.0
+
+    @property
+    def damaged(self) -> list[SkippedRecord]:
+        return [record for record in self.skipped if record.damaged]
+
+    @property
+    def damage_found(self) -> bool:
+        return bool(self.damaged or self.missing_files)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -65,9 +76,23 @@ class LoadReport:
             "versions_added": self.versions_added,
             "documents_added": self.documents_added,
             "skipped": [vars(s) for s in self.skipped],
+            "missing_files": self.missing_files,
+            "damage_found": self.damage_found,
             "snapshot": str(self.snapshot) if self.snapshot else None,
             "seconds": self.seconds,
         }
+
+
+class FilesMissing(WarehouseError):
+    """A reindex would drop the rows of WARC files that are gone: refused unless told to forget them."""
+
+    def __init__(self, names: list[str]) -> None:
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        super().__init__(
+            f"{len(names)} WARC file(s) the warehouse holds are missing or empty: {shown}; reindex would"
+            " drop their rows: restore them, or run reindex --forget-missing"
+        )
+        self.names = names
 
 
 def _json_line(row: dict[str, Any]) -> bytes:
@@ -203,18 +228,48 @@ def load(data_dir: Path | str, *, workers: int = 1, profile: str | Profile = "sc
         return _load(DataDir(data_dir), workers, profile)
 
 
-def reindex(data_dir: Path | str, *, workers: int = 1, profile: str | Profile = "sco") -> LoadReport:
+def reindex(
+    data_dir: Path | str, *, workers: int = 1, profile: str | Profile = "sco", forget_missing: bool = False
+) -> LoadReport:
     """Rebuild the warehouse from the WARC files alone and publish it as a new snapshot.
 
     The work database is deleted and every file loaded again, under one hold of the writer
-    lock; analysts keep reading the previous snapshot until the new one is published.
+    lock; analysts keep reading the previous snapshot until the new one is published. A file the
+    warehouse holds that is gone (or empty) would silently lose its rows, so that is refused
+    (:class:`FilesMissing`) unless ``forget_missing``, and then reported as missing.
     """
-    warehouse = DataDir(data_dir).warehouse
-    with _writer_lock(warehouse):
+    data = DataDir(data_dir)
+    with _writer_lock(data.warehouse):
+        missing = _missing_files(data)
+        if missing and not forget_missing:
+            raise FilesMissing(missing)
         for name in (WORK_DB, WORK_DB + ".wal"):
             with contextlib.suppress(FileNotFoundError):
-                (warehouse / name).unlink()
-        return _load(DataDir(data_dir), workers, profile)
+                (data.warehouse / name).unlink()
+        report = _load(data, workers, profile)
+        report.missing_files = missing
+        return report
+
+
+def _missing_files(data: DataDir) -> list[str]:
+    """Files the warehouse has loaded (its work database, else its snapshot) that are gone or empty."""
+    work = data.warehouse / WORK_DB
+    source = work if work.exists() else current_snapshot(data.root)
+    if source is None:
+        return []
+    try:
+        con = duckdb.connect(str(source), read_only=True)
+    except duckdb.Error as exc:
+        raise WarehouseBusy(f"cannot open {source}: {exc}") from None
+    try:
+        known = [row[0] for row in con.execute("SELECT warc_file FROM loaded_files ORDER BY 1").fetchall()]
+    except duckdb.CatalogException:
+        known = []  # a warehouse that never loaded a file
+    finally:
+        con.close()
+    return [
+        name for name in known if not (data.warcs / name).is_file() or (data.warcs / name).stat().st_size == 0
+    ]
 
 
 def _load(data: DataDir, workers: int, profile: str | Profile) -> LoadReport:
@@ -233,6 +288,8 @@ def _load(data: DataDir, workers: int, profile: str | Profile) -> LoadReport:
         migrate(con)
         before = _counts(con)
         loaded = dict(con.execute("SELECT warc_file, size FROM loaded_files").fetchall())
+        on_disk = {path.name for path in data.warc_files()}
+        report.missing_files = sorted(name for name in loaded if name not in on_disk)
         pending = []
         for path in data.warc_files():
             size = path.stat().st_size
@@ -240,7 +297,7 @@ def _load(data: DataDir, workers: int, profile: str | Profile) -> LoadReport:
                 pending.append(path)
             elif loaded[path.name] != size:
                 reason = f"file changed since loaded ({loaded[path.name]} -> {size} bytes): run reindex"
-                report.skipped.append(SkippedRecord(path.name, 0, None, None, reason))
+                report.skipped.append(SkippedRecord(path.name, 0, None, None, reason, damaged=True))
         extractor = ExtractionPool(workers)
         try:
             for path in pending:

@@ -43,11 +43,15 @@ class ContentKind(StrEnum):
 
 @dataclass(frozen=True)
 class SkippedRecord:
+    """A record the warehouse does not use, and why. ``damaged``: the WARC data itself is damaged
+    (a fixity finding), rather than a record whose content cannot be read as a page or PDF."""
+
     warc_file: str
     warc_offset: int
     record_id: str | None
     url: str | None
     reason: str
+    damaged: bool = False
 
 
 @dataclass(frozen=True)
@@ -118,9 +122,17 @@ class WarcRecords:
         self.profile = profile
         self.batch = FileBatch(path.name, path.stat().st_size)
 
-    def skip(self, offset: int, reason: str, record_id: str | None = None, url: str | None = None) -> None:
+    def skip(
+        self,
+        offset: int,
+        reason: str,
+        record_id: str | None = None,
+        url: str | None = None,
+        *,
+        damaged: bool = False,
+    ) -> None:
         log.warning("%s@%d %s: skipped: %s", self.path.name, offset, url or "", reason)
-        self.batch.skipped.append(SkippedRecord(self.path.name, offset, record_id, url, reason))
+        self.batch.skipped.append(SkippedRecord(self.path.name, offset, record_id, url, reason, damaged))
 
     def read(self) -> Iterator[ExtractionJob]:
         """Yield extraction jobs as they are found; capture rows accumulate on ``batch``."""
@@ -143,7 +155,8 @@ class WarcRecords:
                     last_end = offset + length
                     missing = getattr(record.raw_stream, "limit", 0)
                     if missing > 0:
-                        # warcio ends a cut gzip member quietly: the block is just short
+                        # warcio ends a cut gzip member quietly: the block is just short, and the
+                        # records after it are read again from the next member (as fixity does)
                         self._discard(offset)
                         headers = record.rec_headers
                         self.skip(
@@ -151,14 +164,15 @@ class WarcRecords:
                             f"record cut short: {missing} bytes of its block missing",
                             headers.get_header("WARC-Record-ID"),
                             headers.get_header("WARC-Target-URI"),
+                            damaged=True,
                         )
-                        continue
+                        return next_gzip_member(self.path, offset + 1)
                     self._set_length(offset, length)
                     if job is not None:
                         yield job
             except (ArchiveLoadFailed, zlib.error, EOFError, ValueError, OSError) as exc:
                 self._discard(last_end)  # the record that failed half-way, if it got a row
-                self.skip(last_end, f"damaged WARC data: {type(exc).__name__}: {exc}")
+                self.skip(last_end, f"damaged WARC data: {type(exc).__name__}: {exc}", damaged=True)
                 return next_gzip_member(self.path, last_end + 1)
         return None
 

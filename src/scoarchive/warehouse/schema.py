@@ -80,6 +80,7 @@ SKIP_COLUMNS = {
     "record_id": "VARCHAR",
     "url": "VARCHAR",
     "reason": "VARCHAR",
+    "damaged": "BOOLEAN",
 }
 SEARCH_COLUMNS = {
     "article_key": "VARCHAR",

@@ -1,0 +1,107 @@
+"""Damage is never silent: a load or reindex reads on past it, names it, and exits 1.
+
+The archive is a copy of the session's crawl; the damage is done to it as disks and operators
+do it: one flipped byte in the middle of a WARC file, a file deleted, a file truncated to nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import ArchiveHistory, run_cli
+
+from scoarchive.warc.reader import iter_records
+from scoarchive.warehouse import connect
+
+
+@pytest.fixture
+def copy(archive: ArchiveHistory, tmp_path: Path) -> Path:
+    data = tmp_path / "data"
+    shutil.copytree(archive.data_dir, data, ignore=shutil.ignore_patterns("resolve", "*.lock"))
+    loaded = run_cli("load", "--data", str(data))
+    assert loaded.returncode == 0, loaded.stderr
+    return data
+
+
+def captures(data: Path) -> dict[str, int]:
+    """Capture rows per WARC file in the published warehouse."""
+    con = connect(data)
+    try:
+        return dict(con.execute("SELECT warc_file, count(*) FROM captures GROUP BY 1").fetchall())
+    finally:
+        con.close()
+
+
+def records_in(path: Path) -> list[int]:
+    return [offset for offset, record in iter_records(path) if record.rec_type in ("response", "revisit")]
+
+
+def reindex(data: Path, *extra: str) -> tuple[int, dict]:
+    completed = run_cli("reindex", "--data", str(data), "--json", *extra)
+    assert "Traceback" not in completed.stderr, completed.stderr
+    lines = [line for line in completed.stderr.splitlines() if line.startswith("Error: ")]
+    report = json.loads(completed.stdout) if completed.stdout.strip() else {}
+    return completed.returncode, {**report, "error": lines[0] if lines else None}
+
+
+def test_a_flipped_byte_costs_one_record_and_is_named(copy: Path) -> None:
+    before = captures(copy)
+    path = max((copy / "warcs").glob("*.warc.gz"), key=lambda p: p.stat().st_size)
+    offsets = records_in(path)
+    middle = len(offsets) // 2
+    data = bytearray(path.read_bytes())
+    data[(offsets[middle] + offsets[middle + 1]) // 2] ^= 0xFF  # inside one record's member
+    path.write_bytes(bytes(data))
+    code, report = reindex(copy)
+    assert code == 1 and "damaged record(s)" in report["error"]
+    damaged = [s for s in report["skipped"] if s["damaged"]]
+    assert [s["warc_offset"] for s in damaged] == [offsets[middle]]
+    after = captures(copy)
+    assert after[path.name] >= before[path.name] - 1  # every intact record after it is still there
+    assert {name: n for name, n in after.items() if name != path.name} == {
+        name: n for name, n in before.items() if name != path.name
+    }
+
+
+@pytest.mark.parametrize("how", ["deleted", "emptied"])
+def test_reindex_refuses_to_drop_a_vanished_file_unless_told(copy: Path, how: str) -> None:
+    before = captures(copy)
+    gone = sorted((copy / "warcs").glob("*.warc.gz"))[0]
+    if how == "deleted":
+        gone.unlink()
+    else:
+        gone.write_bytes(b"")
+    code, report = reindex(copy)
+    assert code == 1 and gone.name in report["error"] and "--forget-missing" in report["error"]
+    assert captures(copy) == before  # nothing was rebuilt: every row is still there
+    code, report = reindex(copy, "--forget-missing")
+    assert code == 1 and report["missing_files"] == [gone.name]  # done, and the loss reported
+    assert gone.name not in captures(copy)
+
+
+def test_load_names_a_file_that_is_gone(copy: Path) -> None:
+    gone = sorted((copy / "warcs").glob("*.warc.gz"))[-1]
+    gone.unlink()
+    completed = run_cli("load", "--data", str(copy), "--json")
+    assert completed.returncode == 1, completed.stderr
+    assert json.loads(completed.stdout)["missing_files"] == [gone.name]
+    assert completed.stderr.startswith("Error: 1 damaged record(s) or missing file(s) found")
+
+
+def test_damage_is_kept_in_the_warehouse_for_analysts(copy: Path) -> None:
+    path = max((copy / "warcs").glob("*.warc.gz"), key=lambda p: p.stat().st_size)
+    offsets = records_in(path)
+    data = bytearray(path.read_bytes())
+    data[(offsets[3] + offsets[4]) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    reindex(copy)
+    con = duckdb.connect(str(copy / "warehouse" / "scoarchive.duckdb"), read_only=True)
+    try:
+        rows = con.execute("SELECT warc_offset FROM skipped_records WHERE damaged").fetchall()
+    finally:
+        con.close()
+    assert rows == [(offsets[3],)]
