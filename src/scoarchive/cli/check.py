@@ -42,7 +42,7 @@ class ReportFormat(StrEnum):
 
 
 def check_command(
-    briefing: Annotated[Path, typer.Argument(help="Briefing: .txt, .md, .html or .docx.")],
+    briefing: Annotated[Path, typer.Argument(help="Briefing: .txt, .md, .html, .docx, .odt or .pdf.")],
     data: DataOption = None,
     capture_missing: Annotated[
         bool, typer.Option("--capture-missing", help="Archive citations that are not archived yet, now.")

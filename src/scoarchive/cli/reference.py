@@ -7,13 +7,15 @@ so a table that no longer matches its command fails the suite.
 
 from __future__ import annotations
 
+import ast
+import importlib.util
 from pathlib import Path
 from typing import Any
 
 import typer
 from typer.core import TyperGroup, TyperOption
 
-from scoarchive.cli.main import app
+from scoarchive.cli.main import COMMANDS, app
 
 
 def _command(name: str) -> Any:
@@ -73,3 +75,39 @@ def usage(name: str) -> str:
         line = command.get_usage(context).removeprefix("Usage: ")
     summary = (command.help or "").strip().splitlines()[0] if command.help else ""
     return f"`{line}`: {summary}"
+
+
+# The floors of the house, bottom up, as pyproject.toml's import-linter contract declares them.
+FLOORS = (
+    "core", "warc", "capture", "extract", "warehouse", "resolve", "service", "briefing",
+    "upkeep", "orchestration", "cli", "flows", "replica",
+)  # fmt: skip
+
+
+def _summary(path: Path) -> str:
+    """The first sentence of a module's docstring (its first paragraph, on one line)."""
+    doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+    return " ".join(doc.strip().split("\n\n")[0].split()).replace("``", "`")
+
+
+def module_table() -> str:
+    """A Markdown table of every module, floor by floor, with what its docstring says it is for."""
+    lines = ["| module | what it is for |", "| --- | --- |"]
+    for floor in FLOORS:
+        spec = importlib.util.find_spec(f"scoarchive.{floor}")
+        assert spec is not None and spec.submodule_search_locations is not None
+        package = Path(next(iter(spec.submodule_search_locations)))
+        for path in sorted(package.rglob("*.py"), key=lambda p: (p.name != "__init__.py", str(p))):
+            parts = path.relative_to(package).with_suffix("").parts
+            name = ".".join((floor, *parts)).removesuffix(".__init__")
+            lines.append(f"| `{name}` | {_cell(_summary(path))} |")
+    return "\n".join(lines)
+
+
+def commands_table() -> str:
+    """A Markdown table of every command with the first line of its help."""
+
+    lines = ["| command | what it does |", "| --- | --- |"]
+    for name, _ in COMMANDS:
+        lines.append(f"| `scoarchive {name}` | {_cell(usage(name).split(': ', 1)[1])} |")
+    return "\n".join(lines)
