@@ -5,11 +5,12 @@
 - Every ``python`` block runs, in a directory where ``scoarchive-data`` is a demo archive.
 - Every ``sh`` block runs in bash (``set -e``: each command must succeed) against a demo archive
   (``$SCOARCHIVE_HOME``) with the replica mapped in for every host (``$SCOARCHIVE_CONNECT_TO``), in
-  a directory holding the example briefings under the names the README uses. Fixed ports (8000,
-  8080, 4200) become free ones; background commands (``&``) are stopped after their block. Two
-  things cannot run offline and are skipped, each shown in the test's output: a line marked
-  ``# needs the live site``, and the quick start's test command (this suite is that command). The
-  quick start's install-and-demo line runs in a fresh copy of the checkout.
+  a copy of the checkout (its ``.venv`` this suite's, as after the quick start) that also holds
+  the example briefings under the names the README uses. Fixed ports (8000, 8080, 4200) become
+  free ones; background commands (``&``) are stopped after their block. Two things cannot run
+  offline and are skipped, each shown in the test's output: a line marked ``# needs the live
+  site``, and the test commands (this suite is them). The quick start's install-and-demo line
+  runs in a copy of its own, without a ``.venv``, and makes one as a new user does.
 """
 
 from __future__ import annotations
@@ -68,9 +69,22 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return data
 
 
+def checkout_copy(target: Path) -> Path:
+    """The repository's committed files, copied to ``target``, as a fresh clone has them."""
+    files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True)
+    for name in files.stdout.splitlines():
+        if (ROOT / name).is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, target / name)
+    return target
+
+
 @pytest.fixture
 def workdir(demo: Path, tmp_path: Path) -> Path:
-    """Where a reader runs the examples: the example briefings under the README's names."""
+    """Where a reader runs the examples: a checkout after the quick start, with the example
+    briefings under the README's names and ``scoarchive-data`` the demo archive."""
+    checkout_copy(tmp_path)
+    (tmp_path / ".venv").symlink_to(sys.prefix)
     for suffix in ("txt", "md", "html", "docx"):
         shutil.copy(BRIEFINGS / f"example.{suffix}", tmp_path / f"briefing.{suffix}")
     (tmp_path / "scoarchive-data").symlink_to(demo)
@@ -102,7 +116,7 @@ def runnable(block: str) -> tuple[str, list[str]]:
         if LIVE in line:
             skipped.append(f"{line.strip()}  (offline)")
         elif re.search(r"\bpython -m pytest\b", line):
-            skipped.append(f"{line.strip()}  (the suite running this test)")
+            skipped.append(f"{line.strip()}  (the test suite, running this test)")
         else:
             lines.append(line)
     return "\n".join(lines), skipped
@@ -116,13 +130,8 @@ def test_every_shell_block_runs(number: int, workdir: Path, demo: Path, replica:
         script_text = re.sub(rf"\b{port}\b", str(free_port()), script_text)
     script_text = script_text.replace("/srv/scoarchive", '"$SCOARCHIVE_HOME"')
     cwd = workdir
-    if "python3 -m venv .venv" in script_text:  # the quick start: in a fresh copy of the checkout
-        cwd = workdir / "checkout"
-        files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True)
-        for name in files.stdout.splitlines():
-            target = cwd / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, target)
+    if "python3 -m venv .venv" in script_text:  # the quick start: a clone with no venv yet
+        cwd = checkout_copy(workdir / "fresh-clone")
     env = {
         **os.environ,
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",

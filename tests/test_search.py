@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -131,3 +132,24 @@ def test_the_cli_searches_hyphenated_terms(archive: Path) -> None:
     )
     assert completed.returncode == 0, completed.stderr
     assert "Alibaba" in completed.stdout
+
+
+def test_sql_prints_every_duckdb_type_as_json_and_csv(archive: Path) -> None:
+    sql = (
+        "SELECT INTERVAL 90 SECONDS AS duration, uuid() IS NOT NULL AS ok, [1, 2] AS list,"
+        " {'day': DATE '2021-06-15'} AS struct, 1.5::DECIMAL(4, 2) AS amount, TIME '10:00' AS at"
+    )
+    completed = run_cli("sql", sql, "--data", str(archive), "--format", "json")
+    assert completed.returncode == 0, completed.stderr
+    assert json.loads(completed.stdout) == [
+        {
+            "duration": 90.0,
+            "ok": True,
+            "list": [1, 2],
+            "struct": {"day": "2021-06-15"},
+            "amount": "1.50",
+            "at": "10:00:00",
+        }
+    ]
+    crawl_history = run_cli("sql", "--query", "crawl_history", "--data", str(archive), "--format", "csv")
+    assert crawl_history.returncode == 0 and "Traceback" not in crawl_history.stderr

@@ -11,8 +11,7 @@ import json
 import shlex
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from functools import partial
 from pathlib import Path
@@ -50,13 +49,20 @@ class ExportFormat(StrEnum):
 
 
 def _cell(value: Any) -> Any:
-    if isinstance(value, datetime | date):
+    """A DuckDB value as JSON and CSV can hold it (an INTERVAL in seconds; UUIDs, maps as text)."""
+    if isinstance(value, datetime | date | time):
         return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
+    if isinstance(value, timedelta):
+        return value.total_seconds()
     if isinstance(value, bytes):
         return value.hex()
-    return value
+    if isinstance(value, list):
+        return [_cell(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _cell(item) for key, item in value.items()}
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)  # Decimal, UUID and anything else DuckDB adds
 
 
 def print_rows(
