@@ -324,6 +324,7 @@ def test_the_same_deployments_run_on_a_postgresql_server_with_several_workers(tm
         pg("postgres", "-D", str(cluster / "db"), *options), stderr=subprocess.DEVNULL
     )
     data = tmp_path / "data"
+    DataDir(data).create()  # as `scoarchive init` would; the flows refuse a directory that is not one
     workers = ("worker-a", "worker-b")
     try:
         deadline = time.monotonic() + 30

@@ -332,19 +332,35 @@ def linked_translations(data_dir: Path | str, key: str) -> list[Translation]:
     whose pages link only the other sites' home pages has none. For the briefing check: a quote
     in Russian of an English article can be looked for in its Russian version.
     """
+    return linked_translations_of(data_dir, [key]).get(key, [])
+
+
+def linked_translations_of(data_dir: Path | str, keys: Sequence[str]) -> dict[str, list[Translation]]:
+    """:func:`linked_translations` of many keys in one query (a briefing's citations), by key;
+    a key without translations is absent."""
+    if not keys:
+        return {}
     con = connect(data_dir)
     try:
         rows = con.execute(
             """
-            SELECT translation_key, language, url, title, published, text, record_id, warc_file, warc_offset
-            FROM article_translations
-            WHERE article_key = coalesce(
-                (SELECT article_key FROM captures WHERE record_id = $key AND article_key IS NOT NULL),
-                $key)
-            ORDER BY language, translation_key
+            WITH asked AS (SELECT DISTINCT unnest($keys::VARCHAR[]) AS asked),
+            resolved AS (
+                SELECT asked, coalesce(
+                    (SELECT any_value(article_key) FROM captures
+                     WHERE record_id = asked AND article_key IS NOT NULL), asked) AS article_key
+                FROM asked
+            )
+            SELECT asked, translation_key, language, url, title, published, text, record_id,
+                   warc_file, warc_offset
+            FROM resolved JOIN article_translations USING (article_key)
+            ORDER BY asked, language, translation_key
             """,
-            {"key": key},
+            {"keys": list(keys)},
         ).fetchall()
     finally:
         con.close()
-    return [Translation(*row) for row in rows]
+    found: dict[str, list[Translation]] = {}
+    for asked, *fields in rows:
+        found.setdefault(asked, []).append(Translation(*fields))
+    return found
