@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -90,6 +92,27 @@ CASES: dict[str, tuple[bytes, str, bool, bytes | None]] = {
 }
 
 
+# Answers that bend HTTP/1.1 without breaking it, which a crawler must take as they come:
+# (raw reply, the payload the WARC keeps).
+ACCEPTED: dict[str, tuple[bytes, bytes]] = {
+    "/until-close": (b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n" + PAGE, PAGE),
+    "/http-1.0": (b"HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(PAGE), PAGE), PAGE),
+    "/bare-lf": (
+        b"HTTP/1.1 200 OK\nContent-Type: text/html\nContent-Length: %d\n\n%s" % (len(PAGE), PAGE),
+        PAGE,
+    ),
+    "/continue-first": (
+        b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(PAGE), PAGE),
+        PAGE,
+    ),
+    "/chunked-and-length": (
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+        b"hello",
+    ),
+    "/no-reason-phrase": (b"HTTP/1.1 200\r\nContent-Length: %d\r\n\r\n%s" % (len(PAGE), PAGE), PAGE),
+}
+
+
 def hostile_crawl(server: HostileServer, data_dir: Path, seeds: list[str], **options: object) -> CrawlSummary:
     config = CrawlConfig(
         profile=load_profile("sco"),
@@ -135,6 +158,40 @@ def test_a_malformed_response_is_a_recorded_failure(tmp_path: Path, path: str) -
         assert payload == kept  # what came, as it came
         if path != "/bad-gzip":
             assert fields["WARC-Truncated"] == ("unspecified" if path == "/broken-chunk" else "disconnect")
+
+
+@pytest.mark.parametrize("path", sorted(ACCEPTED))
+def test_an_unusual_but_readable_response_is_captured(tmp_path: Path, path: str) -> None:
+    reply, payload = ACCEPTED[path]
+    url = f"http://eng.sectsco.org{path}"
+    with HostileServer({"/robots.txt": ROBOTS, path: reply}) as server:
+        summary = hostile_crawl(server, tmp_path, [url], follow_links=False)
+    assert summary.failed == [] and summary.new == 2  # the page and robots.txt
+    [(fields, kept)] = stored(tmp_path, url)
+    assert kept == payload and "WARC-Truncated" not in fields
+
+
+def test_a_body_that_stalls_is_kept_cut_at_the_read_timeout(tmp_path: Path) -> None:
+    def stall(conn: socket.socket) -> None:
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 100\r\n\r\nhello")
+        time.sleep(1.5)
+
+    url = "http://eng.sectsco.org/stall"
+    with HostileServer({"/robots.txt": ROBOTS, "/stall": stall}) as server:
+        config = CrawlConfig(
+            profile=load_profile("sco"),
+            data_dir=tmp_path,
+            seeds=[url],
+            connect_to=[ConnectTo.parse(f"::127.0.0.1:{server.port}")],
+            delay=0.0,
+            retries=0,
+            timeout=0.3,
+            follow_links=False,
+        )
+        summary = crawl(config)
+    assert summary.failed == [(url, "cut short: read timeout after 5 bytes of body")]
+    [(fields, kept)] = stored(tmp_path, url)
+    assert kept == b"hello" and fields["WARC-Truncated"] == "time"
 
 
 def test_the_crawl_carries_on_after_a_malformed_response(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from tools import warcio_check
 from warc_rules import violations
 
+from scoarchive.capture.store import payload_level
 from scoarchive.warc.reader import Damage, iter_records, read_payload, read_record, scan_records
 from scoarchive.warc.records import (
     PROFILE_IDENTICAL,
@@ -205,3 +206,30 @@ def test_scan_records_of_random_bytes(tmp_path: Path) -> None:
         path.write_bytes(bytes(rng.randrange(256) for _ in range(rng.randrange(1, 5000))))
         items = list(scan_records(path))
         assert all(isinstance(item, Damage) for item in items) and items
+
+
+@pytest.mark.parametrize(
+    ("headers", "level"),
+    [
+        ([("Content-Type", "image/jpeg")], 0),
+        ([("Content-Type", "text/html"), ("Content-Encoding", "gzip")], 0),
+        ([("Content-Type", "video/mp4")], 0),
+        ([("Content-Type", "image/png")], 1),
+        ([("Content-Type", "application/pdf")], 1),
+        ([("Content-Type", "image/svg+xml")], None),
+        ([("Content-Type", "text/html; charset=utf-8")], None),
+        ([], None),
+    ],
+)
+def test_a_payload_compressed_already_is_stored_not_deflated_again(
+    tmp_path: Path, headers: list[tuple[str, str]], level: int | None
+) -> None:
+    """Level 0 records are valid gzip members of stored deflate blocks (block type 0)."""
+    assert payload_level(headers) == level
+    body = random.Random(7).randbytes(50_000)  # incompressible, as a JPEG's bytes are
+    with writer(tmp_path) as w:
+        ref = w.write_response(exchange("http://eng.sectsco.org/photo.jpg", body), level=level)
+    [path] = w.closed_files
+    assert violations(path) == [] and read_payload(path, ref.offset, 1 << 20) == body
+    first_block = path.read_bytes()[ref.offset + 10]  # after the 10 bytes of gzip header
+    assert ((first_block >> 1) & 3 == 0) == (level == 0)

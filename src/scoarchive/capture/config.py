@@ -64,7 +64,9 @@ class CrawlConfig:
     warc_max_size: int = _option(
         1_000_000_000, "Bytes after which a WARC file is closed and a new one begun."
     )
-    compress_level: int = _option(6, "gzip level of WARC records (1 for already compressed payloads).")
+    compress_level: int = _option(
+        6, "gzip level of WARC records (0 for already compressed payloads, 1 for images and PDFs)."
+    )
     operator: str = _option("scoarchive operator", "Who runs the crawl, for the WARC's warcinfo.")
     user_agent: str = _option(DEFAULT_USER_AGENT, "The User-Agent sent and matched against robots.txt.")
     host_limiter: HostLimiter | None = field(

@@ -177,12 +177,12 @@ class WarcWriter:
         if self._file is not None and self._file.tell() >= self.max_size:
             self.close()
 
-    def write_response(self, exchange: HttpExchange, *, compressed_payload: bool = False) -> RecordRef:
+    def write_response(self, exchange: HttpExchange, *, level: int | None = None) -> RecordRef:
         """A full capture: the response record, then its request record.
 
-        ``compressed_payload`` (JPEG, PDF, a gzip-encoded body...) makes the record cost the
-        fastest deflate level: such bytes do not shrink, and level 6 spent most of a crawl's CPU
-        failing to shrink them.
+        ``level`` is the gzip level of this record (None: the writer's): an already compressed
+        payload (a JPEG, a gzip-encoded page) costs far less stored (level 0) than deflated
+        again to no gain; the caller knows the payload's type.
         """
         date = warc_date(exchange.date)
         fields = self._common("response", exchange, date)
@@ -196,7 +196,6 @@ class WarcWriter:
             ("Content-Type", "application/http;msgtype=response"),
             ("Content-Length", str(len(exchange.response_head) + exchange.body_length)),
         ]
-        level = 1 if compressed_payload else None
         ref = self._write_record(fields, [io.BytesIO(exchange.response_head), exchange.body], level)
         self._write_request(exchange, date, ref.record_id)
         self._rotate_if_full()
