@@ -9,12 +9,16 @@ top of the work; the spread of the rounds is printed with it.
 
 Where the flow's extra time goes comes from Prefect's own records of the run (its task runs'
 start and end) and the library's own timings inside them (the crawl's and the load's
-``seconds``). Prefect's floor, the cost of any flow run whatever it does (create it, start it,
-its heartbeat thread, its final state), is an empty flow run timed in the same round.
+``seconds``); its own phases are all of them but those two timings' differences, which carry
+the machine's noise (one load is a second slower than the next here) as well as any request
+kept waiting for a host slot. Prefect's floor, the cost of any flow run whatever it does
+(create it, start it, its heartbeat thread, its final state), is an empty flow run timed in
+the same round.
 
 Before the rounds, one small crawl goes through each path unmeasured: a freshly started server
-answers its first flow run slowly (1-2 s here, once per server start) and a process pays for
-its first API client once; scheduled crawls run against a server that has been up for days.
+answers the first requests of its first flow run slowly (about 2 s in all here, once per server
+start) and a process pays for its first API client once; scheduled crawls run against a server
+that has been up for days.
 
 The default is a crawl at the profile's politeness (1 s between requests to a host, 2 in
 flight), as scheduled crawls run; ``--delay 0`` shows the worst case, a crawl bound by CPU on
@@ -76,6 +80,9 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
+WORK = ("crawl", "load-work")  # phases that compare the library's own timings
+
+
 @dataclass
 class Round:
     library: float
@@ -88,6 +95,12 @@ class Round:
     @property
     def share(self) -> float:
         return 100 * (self.flow - self.library) / self.flow
+
+    @property
+    def own(self) -> float:
+        """The flow's own phases: its extra time but for the library's work inside its tasks,
+        which differs from the library round's by the machine's noise as much as anything."""
+        return sum(value for name, value in self.phases.items() if name not in WORK)
 
 
 def run(args: argparse.Namespace, work: Path, port: int, api_url: str) -> None:
@@ -142,7 +155,8 @@ def run(args: argparse.Namespace, work: Path, port: int, api_url: str) -> None:
                 f"share {done.share:.1f}%   (empty flow run {done.floor:.2f} s, "
                 f"{done.beating:.2f} s with heartbeat)"
             )
-            print("  flow - library = " + "  ".join(f"{name} {value:+.2f}" for name, value in phases.items()))
+            extra = "  ".join(f"{name} {value:+.2f}" for name, value in phases.items())
+            print(f"  flow - library = {extra}   (own phases {done.own:+.2f} s)")
     summarise(args, rounds)
 
 
@@ -218,6 +232,12 @@ def summarise(args: argparse.Namespace, rounds: list[Round]) -> None:
     names = rounds[0].phases
     medians = {name: statistics.median(r.phases[name] for r in rounds) for name in names}
     print("median flow - library by phase: " + "  ".join(f"{n} {v:+.2f} s" for n, v in medians.items()))
+    own = [r.own for r in rounds]
+    middle = statistics.median(own)
+    print(
+        f"the flow's own phases (all but {' and '.join(WORK)}): median {middle:.2f} s "
+        f"(min {min(own):.2f}, max {max(own):.2f}), {100 * middle / flow:.1f}% of the flow's time"
+    )
     beating = statistics.median(r.beating for r in rounds)
     print(
         f"Prefect's floor: an empty flow run takes {floor:.2f} s (median), {100 * floor / flow:.1f}% of "
