@@ -4,6 +4,10 @@ For a publishing pipeline (``run_deployment`` with one briefing) and for a daily
 briefing registered with the archive (the files in ``DATA/briefings/``): pages cited months ago
 are archived if missing, and a run fails when any citation is not preserved, which is what
 Prefect automations alert on. The reports are Markdown artifacts in the Prefect UI.
+
+Missing pages are captured as the crawl flow captures, holding the shared host slots, and loaded
+holding the warehouse slot, so a check stays polite beside crawls on any worker and never loads
+at the same time as another load; a capture that reaches nothing is retried like a crawl's.
 """
 
 from __future__ import annotations
@@ -13,21 +17,22 @@ from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
-from prefect.cache_policies import NO_CACHE
 
 from scoarchive.briefing.check import CheckOptions, check_briefing
 from scoarchive.briefing.report import render_markdown
 from scoarchive.core.settings import DataDir
+from scoarchive.orchestration import limits
+from scoarchive.orchestration.tasks import RETRIES
 
 
 class CitationsNotPreserved(Exception):
     """Some citations resolve to no preserved copy (the message and the reports name them)."""
 
 
-@task(name="check-briefing", cache_policy=NO_CACHE)
+@task(name="check-briefing", **RETRIES)
 def check(briefing: Path, options: CheckOptions) -> dict[str, Any]:
-    """Parse, resolve, capture what is missing (if asked), compare dates and quotes."""
-    report = check_briefing(briefing, options).report
+    """Parse, resolve, capture and load what is missing (if asked), compare dates and quotes."""
+    report = check_briefing(briefing, options, capture=limits.capture, load=limits.load_serialised).report
     key = "check-" + "".join(c if c.isalnum() else "-" for c in briefing.stem.lower())
     create_markdown_artifact(render_markdown(report), key=key[:100], description=briefing.name)
     return report.to_dict()
@@ -55,6 +60,8 @@ def check_briefing_flow(
         service_url=service,
         delay=delay,
     )
+    if capture_missing:  # before any request, as the crawl flow checks
+        limits.require_limits(options.profile, loading=True)
     registered = data_dir.root / "briefings"
     paths = [Path(briefing)] if briefing else sorted(p for p in registered.glob("*") if p.is_file())
     reports = [check(path, options) for path in paths]

@@ -10,7 +10,6 @@ politeness together; loads hold the one warehouse slot, so they never overlap.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,6 @@ from scoarchive.capture.crawler import Crawler
 from scoarchive.core.settings import Settings
 from scoarchive.orchestration import limits, reports
 from scoarchive.orchestration.options import crawl_config
-from scoarchive.orchestration.retry import check_reached
 from scoarchive.orchestration.tasks import RETRIES, load_warehouse, thread_pool
 
 
@@ -48,7 +46,7 @@ def plan_crawl(
 @task(name="capture", **RETRIES)
 def capture(config: CrawlConfig) -> CrawlSummary:
     """Discover and capture: the library's crawl (resumes an interrupted run), host slots held."""
-    summary = check_reached(asyncio.run(limits.capture_shared(config)))
+    summary = limits.capture(config)
     get_run_logger().info(
         "run %s: %d fetched, %d new, %d unchanged, %d failed, %d bytes in %s",
         summary.run_id,

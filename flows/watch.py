@@ -17,7 +17,7 @@ from scoarchive.capture.config import CrawlConfig, CrawlSummary, crawl_default
 from scoarchive.capture.live import LIVE_RETRIES, WatchReport
 from scoarchive.orchestration import limits, reports
 from scoarchive.orchestration.options import crawl_config
-from scoarchive.orchestration.retry import check_reached, check_watched
+from scoarchive.orchestration.retry import check_watched
 from scoarchive.orchestration.tasks import RETRIES, load_warehouse, thread_pool
 
 
@@ -47,7 +47,7 @@ def check_live(config: CrawlConfig, urls: list[str] | None, retries: int) -> Wat
 @task(name="recapture", **RETRIES)
 def recapture(config: CrawlConfig, urls: list[str]) -> CrawlSummary:
     """Capture the changed pages again (revisit records if they turn out unchanged)."""
-    summary = check_reached(asyncio.run(limits.capture_shared(config, urls)))
+    summary = limits.capture(config, urls)
     get_run_logger().info("recaptured %d pages in run %s", summary.fetched, summary.run_id)
     return summary
 

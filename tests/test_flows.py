@@ -7,8 +7,10 @@ and flow heartbeats are disabled (each would otherwise hold a flow run ~1 s at i
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import json
+import logging
 import shutil
 import socket
 import sqlite3
@@ -23,6 +25,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+import scoarchive.flows.check_briefing
 import scoarchive.flows.crawl
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import (
@@ -185,14 +188,12 @@ def finished_runs(frontier: Path) -> int:
         db.close()
 
 
-def test_an_unreachable_site_is_retried_until_it_answers(
-    prefect_api: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    quick = scoarchive.flows.crawl.capture.with_options(retry_delay_seconds=0.5, retry_jitter_factor=None)
-    monkeypatch.setattr(scoarchive.flows.crawl, "capture", quick)
+@contextlib.contextmanager
+def down_for_the_first_attempt(site: Site, frontier: Path) -> Iterator[str]:
+    """The replica's English host (its --connect-to spec), answering once a first capture run
+    has finished (having reached nothing)."""
     port = free_port()
-    server = ReplicaServer(Site(REPLICA), port=port)
-    frontier = DataDir(tmp_path).frontier
+    server = ReplicaServer(site, port=port)
 
     def start_after_the_first_attempt() -> None:
         deadline = time.monotonic() + 30
@@ -203,19 +204,28 @@ def test_an_unreachable_site_is_retried_until_it_answers(
     starter = threading.Thread(target=start_after_the_first_attempt)
     starter.start()
     try:
+        yield f"eng.sectsco.org:80:127.0.0.1:{port}"
+    finally:
+        starter.join()
+        server.stop()
+
+
+def test_an_unreachable_site_is_retried_until_it_answers(
+    prefect_api: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    quick = scoarchive.flows.crawl.capture.with_options(retry_delay_seconds=0.5, retry_jitter_factor=None)
+    monkeypatch.setattr(scoarchive.flows.crawl, "capture", quick)
+    with down_for_the_first_attempt(Site(REPLICA), DataDir(tmp_path).frontier) as connect_to:
         state = crawl_flow(
             data=str(tmp_path),
             language="en",
             seed=["http://eng.sectsco.org/"],
-            connect_to=[f"eng.sectsco.org:80:127.0.0.1:{port}"],
+            connect_to=[connect_to],
             delay=0,
             retries=0,
             load=False,
             return_state=True,
         )
-    finally:
-        starter.join()
-        server.stop()
     assert state.is_completed(), state.message
     assert task_runs(state) == {"plan-crawl": 1, "capture": 2}
     assert state.result()["crawl"]["fetched"] > 20
@@ -339,6 +349,112 @@ def test_check_briefing_flow_reports_and_fails_on_lost_citations(crawled: Crawle
     state = check_briefing_flow(data=str(data), return_state=True)
     assert state.is_failed() and "1 citation(s) not preserved" in (state.message or "")
     assert "20200501/1.html" in (state.message or "")
+
+
+NEW_CITATION = (
+    "# Note\n\nThe Secretary-General met Alibaba [1].\n\n"
+    "[1] SCO Secretary-General’s videoconference, 7 June 2021, in: "
+    "http://eng.sectsco.org/news/20210607/765371.html\n"
+)
+CITED_PATH = "/20210607/765371.html"  # where the replica serves the cited article now
+
+
+class Waits(logging.Handler):
+    """What runs said they wait for: every slot of a host taken, the warehouse slot taken."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.host, self.warehouse = threading.Event(), threading.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if message.startswith("every slot of"):
+            self.host.set()
+        elif message.startswith("the warehouse slot is taken"):
+            self.warehouse.set()
+
+
+@pytest.fixture
+def waits() -> Iterator[Waits]:
+    logger = logging.getLogger(limits.__name__)
+    handler, level = Waits(), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    yield handler
+    logger.removeHandler(handler)
+    logger.setLevel(level)
+
+
+def new_briefing(tmp_path: Path) -> tuple[Path, Path]:
+    """A briefing citing a page the (empty) data directory beside it has never captured."""
+    briefing = tmp_path / "new.md"
+    briefing.write_text(NEW_CITATION, encoding="utf-8")
+    data = tmp_path / "data"
+    DataDir(data).create()
+    return briefing, data
+
+
+def test_check_briefing_flow_captures_and_loads_missing_pages_within_the_shared_slots(
+    prefect_api: str, tmp_path: Path, waits: Waits
+) -> None:
+    """While other runs hold every slot of the cited host, the check fetches nothing (robots.txt
+    included); while another load holds the warehouse slot, it loads nothing; then it archives."""
+    briefing, data = new_briefing(tmp_path)
+    host_limit = limits.host_limit_name("eng.sectsco.org")
+    size = load_profile("sco").politeness.host_concurrency
+    site = Site(ReplicaConfig(articles_per_host=5, documents_per_host=2, faults=False))
+    with ReplicaServer(site) as server, get_client(sync_client=True) as client, ThreadPoolExecutor(1) as pool:
+        taken = client.increment_concurrency_slots_with_lease(
+            names=[host_limit], slots=size, mode="concurrency", lease_duration=120
+        ).json()["lease_id"]
+        with limits.warehouse_slot(), contextlib.ExitStack() as host_slots:
+            host_slots.callback(client.release_concurrency_slots_with_lease, taken)  # a no-op once released
+            run = pool.submit(
+                contextvars.copy_context().run,
+                check_briefing_flow,
+                briefing=str(briefing),
+                data=str(data),
+                capture_missing=True,
+                connect_to=server.connect_to_args(),
+                delay=0,
+                return_state=True,
+            )
+            assert waits.host.wait(60), "the check never asked for a slot of the cited host"
+            assert server.stats.total == 0
+            client.release_concurrency_slots_with_lease(taken)
+            assert waits.warehouse.wait(60), "the check never asked for the warehouse slot"
+            assert CITED_PATH in {request.path_qs for request in server.stats.requests}
+            assert not DataDir(data).warehouse.exists() or not any(DataDir(data).warehouse.iterdir())
+        state = run.result(timeout=120)
+    assert state.is_completed(), state.message
+    [report] = state.result()
+    [citation] = report["citations"]
+    assert citation["resolved"] and citation["captured_now"] and citation["match"] == "alias"
+    assert task_runs(state) == {"check-briefing": 1}
+
+
+def test_a_check_whose_capture_reaches_nothing_is_retried_until_the_site_answers(
+    prefect_api: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    quick = scoarchive.flows.check_briefing.check.with_options(
+        retry_delay_seconds=0.5, retry_jitter_factor=None
+    )
+    monkeypatch.setattr(scoarchive.flows.check_briefing, "check", quick)
+    briefing, data = new_briefing(tmp_path)
+    site = Site(ReplicaConfig(articles_per_host=5, faults=False))
+    with down_for_the_first_attempt(site, DataDir(data).frontier) as connect_to:
+        state = check_briefing_flow(
+            briefing=str(briefing),
+            data=str(data),
+            capture_missing=True,
+            connect_to=[connect_to],
+            delay=0,
+            return_state=True,
+        )
+    assert state.is_completed(), state.message
+    assert task_runs(state) == {"check-briefing": 2}
+    [report] = state.result()
+    assert report["citations"][0]["captured_now"] and report["all_preserved"]
 
 
 def test_watch_flow_finds_drift_and_captures_the_changed_page_again(crawled: Crawled, tmp_path: Path) -> None:

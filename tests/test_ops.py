@@ -16,6 +16,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import httpx
 import pytest
 from conftest import crawl_replica
 from typer.testing import CliRunner
@@ -106,6 +107,22 @@ def test_only_transient_failures_are_retried() -> None:
     for bad_input in (CrawlError("seed off scope"), ProfileError("unknown profile"), ValueError("x")):
         assert not retried(bad_input)
     assert not retried(DataDirError("not writable")) and not retried(limits.LimitsMissing("no limit"))
+
+
+def test_a_busy_servers_503s_are_asked_again_within_a_second() -> None:
+    """The slot calls' response hook: Prefect's client honours Retry-After, else waits 2 s, 4 s..."""
+    request = httpx.Request("POST", "http://127.0.0.1:4200/api/v2/concurrency_limits/increment-with-lease")
+    hints = []
+    for _ in range(6):  # Prefect's client asks again 5 times by default
+        response = httpx.Response(503, request=request)
+        limits.retry_soon(response)
+        hints.append(float(response.headers["Retry-After"]))
+    assert hints == [0.05, 0.15, 0.45, 1.0, 1.0, 1.0]
+    other = httpx.Request("POST", request.url)  # each request counts its own answers
+    for code, headers, hint in ((503, {}, "0.05"), (503, {"Retry-After": "7"}, "7"), (423, {}, None)):
+        response = httpx.Response(code, headers=headers, request=other)
+        limits.retry_soon(response)
+        assert response.headers.get("Retry-After") == hint
 
 
 def test_batches_cover_everything_in_order() -> None:

@@ -40,6 +40,12 @@ HTML_LIMIT = 16 * 2**20
 TranslationTexts = Callable[[Sequence[str]], Mapping[str, Sequence[SourceText]]]
 
 
+# How missing pages are archived and then loaded: the library's crawl and load unless the caller
+# runs them within limits shared with other runs (the Prefect flow: host slots, warehouse slot).
+Capture = Callable[[CrawlConfig], CrawlSummary]
+Load = Callable[[Path], object]
+
+
 @dataclass
 class CitationReport:
     """What the check found for one citation; its fields are the JSON report's (a contract for
@@ -138,11 +144,17 @@ class Checked:
 
 
 def check_briefing(
-    path: Path, options: CheckOptions, *, translations: TranslationTexts | None = None
+    path: Path,
+    options: CheckOptions,
+    *,
+    translations: TranslationTexts | None = None,
+    capture: Capture = crawl,
+    load: Load = warehouse.load,
 ) -> Checked:
     """Check every citation of the briefing at ``path``; raises BriefingError on bad input.
 
-    ``translations`` gives the linked translations of the archived copies (none by default).
+    ``translations`` gives the linked translations of the archived copies (none by default);
+    ``capture`` and ``load`` archive and load the missing pages (with ``capture_missing``).
     """
     briefing = parse_briefing(path)
     resolver = Resolver(options.data_dir, profile=options.profile)
@@ -151,8 +163,8 @@ def check_briefing(
     captured_now: set[str] = set()
     missing = [c for c in briefing.citations if c.url not in found]
     if missing and options.capture_missing:
-        capture_summary = _capture(missing, options)
-        warehouse.load(options.data_dir)
+        capture_summary = _capture(missing, options, capture)
+        load(options.data_dir)
         resolver = Resolver(options.data_dir, profile=options.profile)
         again = _resolve_all(resolver, missing)
         captured_now = set(again)
@@ -192,7 +204,7 @@ def _resolve_all(resolver: Resolver, citations: Sequence[Citation]) -> dict[str,
     return found
 
 
-def _capture(missing: Sequence[Citation], options: CheckOptions) -> CrawlSummary | None:
+def _capture(missing: Sequence[Citation], options: CheckOptions, capture: Capture) -> CrawlSummary | None:
     """Archive the missing pages now: the cited address and, for an old one, the current one."""
     profile = options.profile
     seeds: list[str] = []
@@ -217,7 +229,7 @@ def _capture(missing: Sequence[Citation], options: CheckOptions) -> CrawlSummary
         delay=options.delay,
         timeout=options.timeout,
     )
-    return crawl(config)
+    return capture(config)
 
 
 def _live_states(

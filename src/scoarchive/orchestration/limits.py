@@ -18,6 +18,7 @@ import contextlib
 import logging
 import threading
 import time
+import weakref
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -30,7 +31,7 @@ from scoarchive.capture.config import CrawlConfig, CrawlSummary
 from scoarchive.capture.crawler import Crawler
 from scoarchive.capture.live import LIVE_RETRIES, WatchReport
 from scoarchive.core.profile import Profile
-from scoarchive.orchestration.retry import OpsError
+from scoarchive.orchestration.retry import OpsError, check_reached
 from scoarchive.upkeep.watch import recapture_config, watch_async
 from scoarchive.warehouse import LoadReport, load
 
@@ -57,7 +58,35 @@ KEEP_SECONDS = 30.0
 IDLE_SECONDS = 3.0
 
 
+# A Prefect server on SQLite answers 503 when a slot increment (a read, then a write, in one
+# deferred transaction) meets another write, such as the events of a task run that just ended
+# (SQLITE_BUSY_SNAPSHOT); Prefect's client then waits 2 s before asking again, 4 s, 8 s... The
+# conflict passes in milliseconds and the slot calls sit in front of a request or a load, so
+# they are asked again after these waits instead (a Retry-After, which Prefect's client
+# honours), the last for every further 503; a server that is down refuses connections instead.
+BUSY_RETRY_AFTER = (0.05, 0.15, 0.45, 1.0)
+
+
 log = logging.getLogger(__name__)
+_busy_answers: weakref.WeakKeyDictionary[httpx.Request, int] = weakref.WeakKeyDictionary()
+
+
+def retry_soon(response: httpx.Response) -> None:
+    """httpx response hook: a Retry-After on a busy server's 503s (see BUSY_RETRY_AFTER)."""
+    if response.status_code != 503 or "Retry-After" in response.headers:
+        return
+    answers = _busy_answers.get(response.request, 0)
+    _busy_answers[response.request] = answers + 1
+    response.headers["Retry-After"] = str(BUSY_RETRY_AFTER[min(answers, len(BUSY_RETRY_AFTER) - 1)])
+
+
+async def _retry_soon_async(response: httpx.Response) -> None:
+    retry_soon(response)
+
+
+def _hooks(sync: bool) -> dict[str, Any]:
+    """``httpx_settings`` for the slot calls' Prefect clients."""
+    return {"event_hooks": {"response": [retry_soon if sync else _retry_soon_async]}}
 
 
 class LimitsMissing(OpsError):
@@ -133,10 +162,12 @@ class HostSlots:
 
     Cost, measured on a SQLite server here: Prefect's own ``concurrency()`` takes ~240 ms and a
     lease-renewal thread per use (a new API client for each release), and even a bare
-    acquire/release pair costs 25 ms, 120-240 ms when runs contend for the server's database.
-    So a slot is pooled like a keep-alive connection: after a request it stays with this run
-    for the next request to the host, released when idle for ``idle_seconds`` or after
-    ``keep_seconds`` (so other runs get their turn). Any request in flight still holds a slot.
+    acquire/release pair costs 25 ms, 120-240 ms when runs contend for the server's database,
+    and 2 s when the increment meets another write, unless it is asked again sooner
+    (:data:`BUSY_RETRY_AFTER`). So a slot is pooled like a keep-alive connection: after a
+    request it stays with this run for the next request to the host, released when idle for
+    ``idle_seconds`` or after ``keep_seconds`` (so other runs get their turn). Any request in
+    flight still holds a slot.
     """
 
     def __init__(
@@ -148,13 +179,14 @@ class HostSlots:
     ) -> None:
         from prefect.client.orchestration import PrefectClient, get_client
 
-        self._client: PrefectClient = get_client()
+        self._client: PrefectClient = get_client(httpx_settings=_hooks(sync=False))
         self.lease_seconds = lease_seconds
         self.keep_seconds = keep_seconds
         self.idle_seconds = idle_seconds
         self._idle: dict[str, list[_Lease]] = {}
         self._releases: set[asyncio.Task[None]] = set()
         self._one_at_a_time = asyncio.Lock()
+        self._waited: set[str] = set()
         self.acquired = 0  # leases taken from the server (API round trips / 2)
         self.waits = 0  # times the server said the host's slots were all taken
 
@@ -224,13 +256,19 @@ class HostSlots:
         name = host_limit_name(host)
         while True:
             try:
-                async with self._one_at_a_time:  # concurrent writes stall a SQLite server (~1 s each)
+                async with self._one_at_a_time:  # our own writes would conflict on a SQLite server
                     response = await self._client.increment_concurrency_slots_with_lease(
                         names=[name], slots=1, mode="concurrency", lease_duration=self.lease_seconds
                     )
             except httpx.HTTPStatusError as exc:
+                if exc.response.status_code == 503:  # still busy after the client's retries
+                    await asyncio.sleep(MAX_SLOT_WAIT)
+                    continue
                 if exc.response.status_code != 423:
                     raise
+                if host not in self._waited:
+                    log.info("every slot of %s is taken (other runs hold them): waiting", host)
+                    self._waited.add(host)
                 self.waits += 1
                 suggested = float(exc.response.headers.get("Retry-After", MAX_SLOT_WAIT))
                 await asyncio.sleep(min(max(suggested, 0.01), MAX_SLOT_WAIT))
@@ -248,6 +286,14 @@ async def capture_shared(config: CrawlConfig, urls: Sequence[str] | None = None)
         if urls is not None:
             config = recapture_config(config, urls)
         return await Crawler(replace(config, host_limiter=slots.hold)).run()
+
+
+def capture(config: CrawlConfig, urls: Sequence[str] | None = None) -> CrawlSummary:
+    """:func:`capture_shared` run to completion, as the flows' tasks call it.
+
+    Raises CaptureIncomplete (worth a retry) when it reached nothing, as the CLI exits 1.
+    """
+    return check_reached(asyncio.run(capture_shared(config, urls)))
 
 
 async def watch_shared(
@@ -288,15 +334,22 @@ def warehouse_slot(lease_seconds: float = 120.0, poll: float = 2.0) -> Iterator[
     """
     from prefect.client.orchestration import get_client
 
-    with get_client(sync_client=True) as client:
+    with get_client(httpx_settings=_hooks(sync=True), sync_client=True) as client:
+        waited = False
         while True:
             try:
                 response = client.increment_concurrency_slots_with_lease(
                     names=[WAREHOUSE_LIMIT], slots=1, mode="concurrency", lease_duration=lease_seconds
                 )
             except httpx.HTTPStatusError as exc:
+                if exc.response.status_code == 503:  # still busy after the client's retries
+                    time.sleep(poll)
+                    continue
                 if exc.response.status_code != 423:
                     raise
+                if not waited:
+                    log.info("the warehouse slot is taken (another load holds it): waiting")
+                    waited = True
                 time.sleep(poll)
                 continue
             body = response.json()
