@@ -44,12 +44,22 @@ _OPTIONS = Extractor(output_format="txt", comments=False, with_metadata=False, f
 
 # The same in trafilatura's fast mode, which skips comparing its choice with readability's and
 # jusText's. On long pages that comparison costs half the time and, on the evaluation sets of
-# bench/extract.py, loses as often as it wins; on short or odd pages (fewer characters than
-# this) it rescues what the fast mode misses, so those are extracted again in full.
+# bench/extract.py, loses as often as it wins; on short or odd pages it rescues what the fast
+# mode misses. So pages whose body has fewer characters than FAST_FROM (most SCO pages) go
+# straight to the full pass, and so do pages whose fast extraction has fewer than FULL_BELOW.
 _FAST_OPTIONS = Extractor(
     output_format="txt", comments=False, with_metadata=False, formatting=True, links=True, fast=True
 )
+FAST_FROM = 3000
 FULL_BELOW = 1000
+
+
+_BODY = etree.XPath("/html/body")
+
+
+def _body_characters(tree: HtmlElement) -> int:
+    body = _BODY(tree)
+    return len(body[0].text_content()) if body else 0
 
 
 @dataclass(frozen=True)
@@ -124,7 +134,9 @@ def extract(html: bytes, url: str, *, content_type: str | None = None) -> Articl
     meta = read_metadata(tree)
     prune_labelled(tree)
     _join_split_body(tree)
-    document = trafilatura.bare_extraction(tree, options=_FAST_OPTIONS)
+    document = None
+    if _body_characters(tree) >= FAST_FROM:
+        document = trafilatura.bare_extraction(tree, options=_FAST_OPTIONS)
     if not isinstance(document, Document) or len(document.raw_text or "") < FULL_BELOW:
         document = trafilatura.bare_extraction(tree, options=_OPTIONS)
     if not isinstance(document, Document) or document.body is None:
