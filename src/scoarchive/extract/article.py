@@ -123,7 +123,7 @@ def extract(html: bytes, url: str, *, content_type: str | None = None) -> Articl
     text, encoding = decode_html(html, content_type)
     if nuls := text.count("\x00"):
         if nuls > MAX_NUL_SHARE * len(text):
-            raise NotExtractable("NUL bytes in HTML: binary or corrupt content")
+            raise NotExtractable("NUL byte in HTML: binary or corrupt content")
         text = text.replace("\x00", "")
     try:
         tree = load_html(text)
