@@ -197,8 +197,8 @@ def test_a_lead_paragraph_that_repeats_the_description_stays() -> None:
     assert len(body) == 2
 
 
-def _tree(body: str) -> HtmlElement:
-    return fromstring(f"<html><body>{body}</body></html>")
+def _tree(body: str, label: str = "") -> HtmlElement:
+    return fromstring(f"<html><body class='{label}'>{body}</body></html>")
 
 
 def test_labelled_boilerplate_captions_and_stamps_are_pruned_but_not_wrappers() -> None:
@@ -214,6 +214,12 @@ def test_labelled_boilerplate_captions_and_stamps_are_pruned_but_not_wrappers() 
     text = normal(tree.text_content())
     assert normal(_PROSE) in text and "Фото" not in text and "15.06.2021" not in text
     assert "Published 15 June in Astana." in text and "VK" not in text and "research unit" in text
+
+
+def test_the_page_itself_is_never_a_labelled_block() -> None:
+    tree = _tree("<p>A short notice.</p>", label="single related")
+    prune_labelled(tree)
+    assert normal(tree.text_content()) == "A short notice."
 
 
 def test_gallery_captions_are_content() -> None:

@@ -11,7 +11,13 @@ from trafilatura.settings import Document, Extractor
 from trafilatura.utils import load_html
 from trafilatura.xml import xmltotxt
 
-from scoarchive.extract.boilerplate import normal, prune_labelled, strip_boilerplate, title_variants
+from scoarchive.extract.boilerplate import (
+    normal,
+    page_characters,
+    prune_labelled,
+    strip_boilerplate,
+    title_variants,
+)
 from scoarchive.extract.encoding import decode_html
 from scoarchive.extract.metadata import calendar_date, read_metadata
 from scoarchive.extract.text import NotExtractable, _clean, content_digest, count_words
@@ -52,14 +58,6 @@ _FAST_OPTIONS = Extractor(
 )
 FAST_FROM = 3000
 FULL_BELOW = 1000
-
-
-_BODY = etree.XPath("/html/body")
-
-
-def _body_characters(tree: HtmlElement) -> int:
-    body = _BODY(tree)
-    return len(body[0].text_content()) if body else 0
 
 
 @dataclass(frozen=True)
@@ -135,7 +133,7 @@ def extract(html: bytes, url: str, *, content_type: str | None = None) -> Articl
     prune_labelled(tree)
     _join_split_body(tree)
     document = None
-    if _body_characters(tree) >= FAST_FROM:
+    if page_characters(tree) >= FAST_FROM:
         document = trafilatura.bare_extraction(tree, options=_FAST_OPTIONS)
     if not isinstance(document, Document) or len(document.raw_text or "") < FULL_BELOW:
         document = trafilatura.bare_extraction(tree, options=_OPTIONS)
