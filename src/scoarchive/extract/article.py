@@ -16,6 +16,7 @@ from scoarchive.extract.boilerplate import (
     page_characters,
     prune_labelled,
     strip_boilerplate,
+    strip_headline,
     title_variants,
 )
 from scoarchive.extract.encoding import decode_html
@@ -146,10 +147,11 @@ def extract(html: bytes, url: str, *, content_type: str | None = None) -> Articl
     if page_date is None and from_url is not None:
         date_source = "url"
     descriptions = frozenset(normal(d) for d in meta.descriptions)
-    strip_boilerplate(document.body, title_variants(meta.headlines), descriptions)
+    strip_boilerplate(document.body, descriptions)
     etree.strip_tags(document.body, "ref")
-    body_text = _clean(xmltotxt(document.body, False))
     markdown = _clean(xmltotxt(document.body, True))
+    strip_headline(document.body, title_variants(meta.headlines))
+    body_text = _clean(xmltotxt(document.body, False))
     if not body_text:
         raise NotExtractable("no main text found")
     return Article(

@@ -5,12 +5,16 @@ Two passes around trafilatura, which chooses the main content:
 * before it, the page loses its captions (``<figcaption>``: the Russian photo credits of the
   SCO's English pages), its date stamps (a ``<time>`` outside running text) and the blocks
   whose class or id names them as sharing, related news, breadcrumbs, calendars or search;
-* after it, its choice loses the blocks that are still not article text:
-  link teasers (a block whose letters are nearly all the text of links to other pages:
-  related stories, "Read more: ...", newsletter and app promotions; links to a place in the
-  page and links that spell out their address, citations, do not count), the headline
-  repeated above the body (the title is kept apart), a standfirst (a heading there that
-  repeats the page's description), and headings left with nothing after them.
+* after it, its choice loses the blocks that are still not article text: link teasers (a
+  block whose letters are nearly all the text of links to other pages: related stories,
+  "Read more: ...", newsletter and app promotions; links to a place in the page and links
+  that spell out their address, citations, do not count), a standfirst (a heading among the
+  first blocks that repeats the page's description), headings left with nothing after them,
+  and, in the text but not in the markdown, the headline repeated above the body (the title
+  is kept apart).
+
+These rules take blocks out of trafilatura's output rather than its input where they can:
+any change to its input can tip it into another, worse choice of main content.
 
 Guards keep a rule from eating the article: a labelled block with much text outside its links
 wraps prose (``class="entry share"``), captions holding a large share of the page's text are a
@@ -162,27 +166,27 @@ def _teasers(blocks: list[etree._Element], extracted: int) -> list[etree._Elemen
     return [block for block, _ in found]
 
 
-def _head_repeats(
-    blocks: list[etree._Element], titles: frozenset[str], descriptions: frozenset[str]
-) -> list[etree._Element]:
-    found = []
-    for block in blocks[:HEAD_BLOCKS]:
-        text = _text(block)
-        if text in titles or (block.tag == "head" and text in descriptions):
-            found.append(block)
-    return found
+def _standfirsts(blocks: list[etree._Element], descriptions: frozenset[str]) -> list[etree._Element]:
+    return [b for b in blocks[:HEAD_BLOCKS] if b.tag == "head" and _text(b) in descriptions]
 
 
-def strip_boilerplate(body: etree._Element, titles: frozenset[str], descriptions: frozenset[str]) -> None:
-    """Remove the boilerplate blocks from trafilatura's output tree (see the module docstring)."""
+def strip_boilerplate(body: etree._Element, descriptions: frozenset[str]) -> None:
+    """Remove link teasers, a standfirst and orphan headings from trafilatura's output tree."""
     blocks = _outer_blocks(body)
     extracted = sum(_letters(_text(block)) for block in blocks)
     doomed = {id(b): b for b in _teasers(blocks, extracted)}
     kept = [b for b in blocks if id(b) not in doomed]
-    doomed.update((id(b), b) for b in _head_repeats(kept, titles, descriptions))
+    doomed.update((id(b), b) for b in _standfirsts(kept, descriptions))
     for block in doomed.values():
         _remove(block)
     for emptied in [e for e in body.iter("list") if not len(e) and not _text(e)]:
         _remove(emptied)
     while len(body) > 1 and body[-1].tag == "head" and any(b.tag != "head" for b in _outer_blocks(body)):
         _remove(body[-1])
+
+
+def strip_headline(body: etree._Element, titles: frozenset[str]) -> None:
+    """Remove the headline repeated above the body (the markdown keeps it as its heading)."""
+    for block in _outer_blocks(body)[:HEAD_BLOCKS]:
+        if _text(block) in titles:
+            _remove(block)
