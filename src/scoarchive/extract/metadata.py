@@ -44,9 +44,8 @@ _PUBLISHED = frozenset(
 )
 _TITLE = frozenset({("property", "og:title"), ("title", "")})
 _HEADLINE = frozenset({("property", "og:title"), ("name", "twitter:title"), ("title", "")})
-_DESCRIPTION = frozenset(
-    {("name", "description"), ("property", "og:description"), ("name", "twitter:description")}
-)
+_DESCRIPTION = frozenset({("name", "description"), ("property", "og:description")})
+_DESCRIPTIONS = _DESCRIPTION | {("name", "twitter:description")}
 _SITENAME = frozenset({("property", "og:site_name")})
 _AUTHORS = frozenset({("name", "author"), ("property", "article:author")})
 
@@ -134,7 +133,7 @@ def read_metadata(tree: HtmlElement) -> PageMetadata:
         meta_title=_first(metas.contents(_TITLE)),
         headlines=tuple(_clean(h) for h in headlines if h.strip()),
         description=_first(metas.contents(_DESCRIPTION)),
-        descriptions=tuple(metas.contents(_DESCRIPTION)),
+        descriptions=tuple(metas.contents(_DESCRIPTIONS)),
         sitename=_first(metas.contents(_SITENAME)),
         authors=tuple(dict.fromkeys(_clean(a) for a in metas.contents(_AUTHORS) if a.strip())),
         language=_language(tree, metas),
