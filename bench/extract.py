@@ -21,9 +21,9 @@ field the ground truths describe (article body). A page we cannot extract counts
 
 Replica (unless ``--no-replica``; pages are the bytes its HTTP layer would send, no network):
 
-* docs/s of ``scoarchive.extract.extract`` and of ``trafilatura.extract`` on the same pages, in
-  the same run: with the same trafilatura options (metadata on, comments off) and with its
-  bare defaults (text only, no metadata).
+* docs/s (CPU time, one core) of ``scoarchive.extract.extract`` and of ``trafilatura.extract``
+  on the same pages, in the same run: with the same trafilatura options (metadata on, comments
+  off) and with its bare defaults (text only, no metadata).
 * speedup of the loader's extraction stage (gzip-decoding + extraction of stored payloads)
   with 2 worker processes over 1 in-process worker.
 * quality against the replica's known article text: precision/recall/F1 of word 4-gram
@@ -70,16 +70,17 @@ def replica_pages(articles_per_host: int) -> list[Page]:
 
 
 def docs_per_second(pages: list[Page], rounds: int, runs: list[Callable[[Page], object]]) -> list[float]:
-    """docs/s of each function, timed page by page in turn so background load hits all alike."""
+    """docs/s of each function on one core: CPU time of this process, page by page in turn, so
+    that the other processes of a shared machine do not decide the ratio."""
     for run in runs:
         run(pages[0])  # imports and lazy initialisation are not what we measure
     spent = [0.0] * len(runs)
     for _ in range(rounds):
         for page in pages:
             for n, run in enumerate(runs):
-                started = time.perf_counter()
+                started = time.process_time()
                 run(page)
-                spent[n] += time.perf_counter() - started
+                spent[n] += time.process_time() - started
     return [rounds * len(pages) / seconds for seconds in spent]
 
 
