@@ -6,8 +6,18 @@ from datetime import date
 from urllib.parse import urlsplit
 
 import pytest
+import trafilatura
+from lxml import etree
+from lxml.html import HtmlElement, fromstring
 
 from scoarchive.extract.article import extract, url_date
+from scoarchive.extract.boilerplate import (
+    normal,
+    prune_labelled,
+    strip_boilerplate,
+    strip_headline,
+    title_variants,
+)
 from scoarchive.extract.document import extract_document_page, is_document_page
 from scoarchive.extract.encoding import decode_html
 from scoarchive.extract.languages import LanguageLink
@@ -94,8 +104,30 @@ def test_encoding_sniffing_order_and_lying_headers() -> None:
     assert decode_html(data, "text/html; charset=utf-8") == (text, "cp1251")
     assert decode_html(b"\xef\xbb\xbf<p>\xc3\xa9</p>") == ("<p>é</p>", "utf-8")
     assert decode_html("<meta charset=gb2312><p>上海</p>".encode("gb18030"))[1] == "gb18030"
-    # undecodable under every candidate: replacement characters, not an exception
-    assert "\ufffd" in decode_html(b"<p>\xff\xfe\xfa</p>")[0]
+    # a few bad bytes in the declared encoding cost a replacement character each, not the page
+    page = "<meta charset=utf-8><p>Задача — сотрудничество</p>"
+    damaged = page.encode() + b"\xe2" + "<p>ещё</p>".encode()
+    assert decode_html(damaged) == (f"{page}\ufffd<p>ещё</p>", "utf-8")
+    # nothing decodes and nothing can be detected: replacement characters, not an exception
+    assert "\ufffd" in decode_html(bytes(range(128, 256)) * 3)[0]
+
+
+def test_valid_utf8_wins_over_a_stale_declaration_and_undeclared_bytes_are_detected() -> None:
+    news = "<p>上海合作组织秘书长会见了各成员国代表，双方就地区安全与经济合作交换了意见。</p>" * 3
+    # re-saved as UTF-8 under the old <meta charset=gb2312>: valid UTF-8 is not GBK by accident
+    resaved = f"<html><head><meta charset=gb2312></head><body>{news}</body></html>"
+    assert decode_html(resaved.encode("utf-8")) == (resaved, "utf-8")
+    # saved without its HTTP header: nothing declared, not UTF-8, so detected (GBK, as a
+    # browser in a Chinese locale would assume)
+    undeclared = f"<html><body>{news}</body></html>"
+    assert decode_html(undeclared.encode("gb18030")) == (undeclared, "gb18030")
+
+
+def test_a_stray_nul_byte_in_a_large_page_is_dropped_not_fatal() -> None:
+    story = "".join(f"<p>Session {n} of the Secretariat discussed security and trade.</p>" for n in range(30))
+    html = f"<html><body><article><h1>Meeting</h1>{story}\x00</article></body></html>".encode()
+    article = extract(html, "http://eng.sectsco.org/20210615/1.html")
+    assert "\x00" not in article.text and article.text.count("security and trade") == 30
 
 
 def test_binary_or_empty_pages_are_not_extractable() -> None:
@@ -176,3 +208,105 @@ def test_url_dates_of_every_address_form() -> None:
         "http://eng.sectsco.org/news/20220805/908439.html",
     ):
         assert url_date(address) == date(2022, 8, 5), address
+
+
+# Generic pages of sites we did not design: small fixtures for each boilerplate rule.
+
+_PROSE = (
+    "Ministers of the member states met in Astana on Tuesday to discuss transport corridors, "
+    "customs procedures and the financing of new rail links between their capitals. "
+)
+
+
+def _body(xml: str) -> etree._Element:
+    """A trafilatura output tree, as ``strip_boilerplate`` receives it (links kept as <ref>)."""
+    return etree.fromstring(f"<body>{xml}</body>")
+
+
+def _blocks(body: etree._Element) -> list[str]:
+    return [normal("".join(block.itertext())) for block in body]
+
+
+def test_teasers_headline_standfirst_and_orphan_headings_are_stripped() -> None:
+    body = _body(
+        '<head rend="h1">Ministers meet in Astana</head>'
+        '<head rend="h2">The ministers agreed a plan for rail links.</head>'
+        f"<p>{_PROSE}</p>"
+        '<p>Read more: <ref target="https://news.example/2020/tashkent">'
+        "Ministers met in Tashkent last year to agree the plan</ref></p>"
+        '<p>Source: <ref target="https://example.org/report.pdf">https://example.org/report.pdf</ref></p>'
+        '<p><ref target="#notes">The notes below give the figures</ref></p>'
+        f"<p>{_PROSE}</p>"
+        '<head rend="h2">More stories</head>'
+        '<list><item><ref target="/a.html">Story A</ref></item>'
+        '<item><ref target="/b.html">Story B</ref></item></list>'
+    )
+    strip_boilerplate(body, frozenset({"The ministers agreed a plan for rail links."}))
+    assert _blocks(body)[0] == "Ministers meet in Astana"  # the markdown's heading
+    strip_headline(body, title_variants(["Ministers meet in Astana | Example News"]))
+    assert _blocks(body) == [
+        normal(_PROSE),
+        "Source: https://example.org/report.pdf",  # a citation spells out its address
+        "The notes below give the figures",  # a link within the page
+        normal(_PROSE),
+    ]
+
+
+def test_a_page_made_of_links_keeps_them() -> None:
+    deals = "".join(f'<p><ref target="/deal/{n}">Deal {n}: a laptop, half price</ref></p>' for n in range(6))
+    body = _body(f"<p>Today's deals, checked by our editors.</p>{deals}")
+    strip_boilerplate(body, frozenset())
+    assert len(body) == 7
+
+
+def test_a_lead_paragraph_that_repeats_the_description_stays() -> None:
+    # only a heading repeating the description is a standfirst; a paragraph is the lead
+    body = _body(f"<p>{_PROSE}</p><p>{_PROSE} Again.</p>")
+    strip_boilerplate(body, frozenset({normal(_PROSE)}))
+    assert len(body) == 2
+
+
+def _tree(body: str, label: str = "") -> HtmlElement:
+    return fromstring(f"<html><body class='{label}'>{body}</body></html>")
+
+
+def test_labelled_boilerplate_captions_and_stamps_are_pruned_but_not_wrappers() -> None:
+    tree = _tree(
+        '<div class="post entry share"><p>' + _PROSE * 2 + "</p>"  # a wrapper that says "share"
+        '<figure><img src="a.jpg"><figcaption>Участники встречи. Фото: пресс-служба</figcaption></figure>'
+        '<p>Published <time datetime="2021-06-15">15 June</time> in Astana.</p>'
+        '<time datetime="2021-06-15">15.06.2021</time>'
+        '<div class="Social"><a href="https://x.example/share">X</a> <a href="https://vk.example">VK</a></div>'
+        '<div class="research">Our research unit</div></div>'
+    )
+    prune_labelled(tree)
+    text = normal(tree.text_content())
+    assert normal(_PROSE) in text and "Фото" not in text and "15.06.2021" not in text
+    assert "Published 15 June in Astana." in text and "VK" not in text and "research unit" in text
+
+
+def test_the_page_itself_is_never_a_labelled_block() -> None:
+    tree = _tree("<p>A short notice.</p>", label="single related")
+    prune_labelled(tree)
+    assert normal(tree.text_content()) == "A short notice."
+
+
+def test_gallery_captions_are_content() -> None:
+    slides = "".join(f"<figure><img src='{n}.jpg'><figcaption>{_PROSE}</figcaption></figure>" for n in "abcd")
+    tree = _tree(f"<article><h1>Twelve stations</h1><p>The new line in pictures.</p>{slides}</article>")
+    prune_labelled(tree)
+    assert normal(tree.text_content()).count(normal(_PROSE)) == 4
+
+
+def test_an_article_body_split_into_chunks_is_extracted_whole() -> None:
+    first = "".join(f"<p>Part one, paragraph {n}: {_PROSE}</p>" for n in range(6))
+    second = "".join(f"<p>Part two, paragraph {n}: {_PROSE}</p>" for n in range(3))
+    html = (
+        "<html><head><title>Rail links</title></head><body><article><h1>Rail links</h1>"
+        f'<div class="article__body">{first}</div><div class="ad-slot">Advertisement</div>'
+        f'<div class="article__body">{second}</div></article></body></html>'
+    ).encode()
+    assert "Part two" not in (trafilatura.extract(html) or "")  # what bare trafilatura misses
+    article = extract(html, "https://news.example/2021/rail.html")
+    assert "Part one, paragraph 0" in article.text and "Part two, paragraph 2" in article.text
+    assert "Advertisement" not in article.text

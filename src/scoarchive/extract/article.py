@@ -1,6 +1,12 @@
+"""Article pages: the text and metadata of one captured page, as the warehouse stores them.
+
+trafilatura chooses the main text; what is taken out around its choice (link teasers, the
+repeated headline, the standfirst, captions) is :mod:`.boilerplate`'s, what the page says of
+itself is :mod:`.metadata`'s, and the versions it links in other languages :mod:`.languages`'s.
+"""
+
 from __future__ import annotations
 
-import copy
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -12,65 +18,56 @@ from trafilatura.settings import Document, Extractor
 from trafilatura.xml import xmltotxt
 
 from scoarchive.core.html import parse_html
-from scoarchive.extract.encoding import decode_html
-from scoarchive.extract.languages import LanguageLink, language_links, page_language
-from scoarchive.extract.text import NotExtractable, _clean, content_digest, count_words
-
-# Class or id tokens of blocks that are never article text on a news page.
-BOILERPLATE_TOKENS = frozenset(
-    {"share", "sharing", "social", "related", "breadcrumb", "breadcrumbs", "calendar", "search"}
+from scoarchive.extract.boilerplate import (
+    normal,
+    page_characters,
+    prune_labelled,
+    strip_boilerplate,
+    strip_headline,
+    title_variants,
 )
-
-
-# Figures carry captions and credits; a <time> outside running text is a date stamp.
-_PRUNE = etree.XPath("//figure | //figcaption | //time[not(ancestor::p)]")
-
-
-_LABELLED = etree.XPath("//body//*[@class or @id]")
-
+from scoarchive.extract.encoding import decode_html
+from scoarchive.extract.languages import LanguageLink, language_links
+from scoarchive.extract.metadata import calendar_date, read_metadata
+from scoarchive.extract.text import NotExtractable, _clean, content_digest, count_words
 
 # /20210615/765514.html, slug-ID /20220805/-Words-908439.html, Russian /political/20230831/953905/
 _URL_DATE = re.compile(r"/((?:19|20)\d{2})(\d{2})(\d{2})/(?:[^/]*-)?\d+(?:\.html|/)")
 
 
-_ISO_DATE = re.compile(r"((?:19|20)\d{2})-(\d{2})-(\d{2})")
-
-
-_META_DATES = etree.XPath(
-    "//meta[@property='article:published_time' or @property='og:published_time'"
-    " or @itemprop='datePublished' or @name='pubdate' or @name='publishdate'"
-    " or @name='DC.date.issued' or @name='dcterms.issued']/@content"
+# Containers whose class names an article body (article__body, StoryBodyCompanionColumn).
+_BODY_CONTAINERS = etree.XPath(
+    "//*[self::div or self::section or self::article][contains(@class, 'body') or contains(@class, 'Body')]"
 )
 
 
-_TIME_DATES = etree.XPath(
-    "(//article//time[@datetime] | //*[@itemprop='datePublished'][@datetime]"
-    " | //main//time[@datetime] | //time[@datetime])/@datetime"
+# Letters of paragraph text each chunk of a split body holds (a caption or an ad slot holds less).
+MIN_CHUNK_PROSE = 200
+
+
+# A few NUL bytes in a large page are a damaged capture that browsers show anyway (they drop
+# them); more than this share of the characters means binary content served as HTML.
+MAX_NUL_SHARE = 0.001
+
+
+# trafilatura's defaults without comments and without its metadata pass (see metadata.py), keeping
+# formatting (for the markdown) and links (to tell link teasers, see boilerplate.py); "txt" so
+# that it does not render text we render after taking boilerplate out. Built once: its config
+# parsing is measurable per page. No URL: it would only resolve the links we drop (a tenth of
+# the extraction time).
+_OPTIONS = Extractor(output_format="txt", comments=False, with_metadata=False, formatting=True, links=True)
+
+
+# The same in trafilatura's fast mode, which skips comparing its choice with readability's and
+# jusText's. On long pages that comparison costs half the time and, on the evaluation sets of
+# bench/extract.py, loses as often as it wins; on short or odd pages it rescues what the fast
+# mode misses. So pages whose body has fewer characters than FAST_FROM (most SCO pages) go
+# straight to the full pass, and so do pages whose fast extraction has fewer than FULL_BELOW.
+_FAST_OPTIONS = Extractor(
+    output_format="txt", comments=False, with_metadata=False, formatting=True, links=True, fast=True
 )
-
-
-_ARTICLE_H1 = etree.XPath("(//article//h1 | //main//h1)[1]")
-
-
-# Metadata is read here rather than by trafilatura's metadata pass, which cost more than the
-# whole text extraction (bench/extract.py: 340 against 540 docs/s on the replica).
-_META_TITLE = etree.XPath("//meta[@property='og:title']/@content | //title/text()")
-
-
-_META_DESCRIPTION = etree.XPath(
-    "//meta[@name='description']/@content | //meta[@property='og:description']/@content"
-)
-
-
-_META_SITENAME = etree.XPath("//meta[@property='og:site_name']/@content")
-
-
-_META_AUTHORS = etree.XPath("//meta[@name='author']/@content | //meta[@property='article:author']/@content")
-
-
-# trafilatura's defaults without comments and without its metadata pass (see above); built once
-# (its config parsing is measurable per page) and copied per call to set the URL.
-_OPTIONS = Extractor(output_format="python", comments=False, with_metadata=False, formatting=True)
+FAST_FROM = 3000
+FULL_BELOW = 1000
 
 
 @dataclass(frozen=True)
@@ -79,7 +76,6 @@ class Article:
 
     ``published`` is the date the page gives, else the one in its address; ``page_date`` and
     ``url_date`` keep both sources so disagreements stay visible (``date_agrees``).
-    ``language_links`` are the page's own ``hreflang`` links (its versions in other languages).
     """
 
     url: str
@@ -101,60 +97,31 @@ class Article:
     language_links: tuple[LanguageLink, ...] = ()
 
 
-def iso_date(value: str | None) -> date | None:
-    """The calendar date at the start of an ISO timestamp, as written (local to the page)."""
-    if not value:
-        return None
-    return _calendar_date(_ISO_DATE.search(value))
-
-
 def url_date(url: str) -> date | None:
     """The ``YYYYMMDD`` of an SCO article address (``/20210615/765514.html``), if valid."""
-    return _calendar_date(_URL_DATE.search(url))
+    return calendar_date(_URL_DATE.search(url))
 
 
-def _calendar_date(match: re.Match[str] | None) -> date | None:
-    """The date of a year, month, day match; None when there is none or it is impossible."""
-    if not match:
-        return None
-    try:
-        return date(int(match[1]), int(match[2]), int(match[3]))
-    except ValueError:
-        return None
+def _join_split_body(tree: HtmlElement) -> None:
+    """Gather an article body that the page splits into several containers of the same class.
+
+    trafilatura takes the first container whose class names an article body; pages that
+    chunk the story (between ads, or for lazy loading) repeat that container, and all but the
+    first chunk were lost. Containers count when each holds paragraphs of real length.
+    """
+    groups: dict[tuple[str, str], list[HtmlElement]] = {}
+    for element in _BODY_CONTAINERS(tree):
+        groups.setdefault((element.tag, element.get("class", "")), []).append(element)
+    for chunks in groups.values():
+        outer = [c for c in chunks if not any(a in chunks for a in c.iterancestors())]
+        if len(outer) > 1 and all(_prose_letters(c) >= MIN_CHUNK_PROSE for c in outer):
+            for chunk in outer[1:]:
+                outer[0].extend(list(chunk))
+                chunk.drop_tree()
 
 
-def _page_date(tree: HtmlElement) -> tuple[date | None, str | None]:
-    for source, values in (("meta", _META_DATES(tree)), ("time", _TIME_DATES(tree))):
-        for value in values:
-            found = iso_date(str(value))
-            if found:
-                return found, source
-    return None, None
-
-
-def _strip_title(text: str, title: str | None) -> str:
-    """Drop the headline trafilatura repeats as the first line of the body."""
-    if title:
-        first, _, rest = text.partition("\n")
-        if first.strip().lstrip("#").strip() == title:
-            return rest.lstrip("\n")
-    return text
-
-
-def _prune_boilerplate(tree: HtmlElement) -> None:
-    """Remove captions, date stamps and blocks whose class or id names them as boilerplate."""
-    doomed = list(_PRUNE(tree))
-    for element in _LABELLED(tree):
-        tokens = f"{element.get('class', '')} {element.get('id', '')}".lower().split()
-        if BOILERPLATE_TOKENS.intersection(tokens):
-            doomed.append(element)
-    for element in doomed:
-        element.drop_tree()
-
-
-def _first(tree: HtmlElement, xpath: etree.XPath) -> str | None:
-    values = [_clean(str(value)) for value in xpath(tree)]
-    return next((value for value in values if value), None)
+def _prose_letters(element: HtmlElement) -> int:
+    return sum(len("".join(p.text_content().split())) for p in element.iter("p"))
 
 
 def extract(html: bytes, url: str, *, content_type: str | None = None) -> Article:
@@ -163,31 +130,34 @@ def extract(html: bytes, url: str, *, content_type: str | None = None) -> Articl
     Raises NotExtractable for pages that are binary, malformed, or have no main text.
     """
     text, encoding = decode_html(html, content_type)
-    if "\x00" in text:
-        raise NotExtractable("NUL byte in HTML: binary or corrupt content")
+    if nuls := text.count("\x00"):
+        if nuls > MAX_NUL_SHARE * len(text):
+            raise NotExtractable("NUL byte in HTML: binary or corrupt content")
+        text = text.replace("\x00", "")
     tree = parse_html(text)  # any nesting depth (libxml2 alone stops at 256)
-    language = page_language(tree)
+    meta = read_metadata(tree)
     links = language_links(tree, url)
-    page_date, date_source = _page_date(tree)
-    heading = _ARTICLE_H1(tree)
-    h1_title = _clean(heading[0].text_content()) if heading else None
-    meta_title, description, sitename = (
-        _first(tree, xpath) for xpath in (_META_TITLE, _META_DESCRIPTION, _META_SITENAME)
-    )
-    authors = tuple(dict.fromkeys(_clean(str(a)) for a in _META_AUTHORS(tree) if str(a).strip()))
-    _prune_boilerplate(tree)
-    options = copy.copy(_OPTIONS)
-    options.url = options.source = url
-    document = trafilatura.bare_extraction(tree, options=options)
+    prune_labelled(tree)
+    _join_split_body(tree)
+    document = None
+    if page_characters(tree) >= FAST_FROM:
+        document = trafilatura.bare_extraction(tree, options=_FAST_OPTIONS)
+    if not isinstance(document, Document) or len(document.raw_text or "") < FULL_BELOW:
+        document = trafilatura.bare_extraction(tree, options=_OPTIONS)
     if not isinstance(document, Document) or document.body is None:
         raise NotExtractable("no main text found")
-    title = h1_title or meta_title
+    title = meta.h1_title or meta.meta_title
     from_url = url_date(url)
+    page_date, date_source = meta.page_date, meta.date_source
     published = page_date or from_url
     if page_date is None and from_url is not None:
         date_source = "url"
-    body_text = _strip_title(_clean(xmltotxt(document.body, False)), title)
-    markdown = _clean(document.text or "")
+    descriptions = frozenset(normal(d) for d in meta.descriptions)
+    strip_boilerplate(document.body, descriptions)
+    etree.strip_tags(document.body, "ref")
+    markdown = _clean(xmltotxt(document.body, True))
+    strip_headline(document.body, title_variants(meta.headlines))
+    body_text = _clean(xmltotxt(document.body, False))
     if not body_text:
         raise NotExtractable("no main text found")
     return Article(
@@ -198,10 +168,10 @@ def extract(html: bytes, url: str, *, content_type: str | None = None) -> Articl
         url_date=from_url,
         date_agrees=None if page_date is None or from_url is None else page_date == from_url,
         date_source=date_source,
-        authors=authors,
-        language=language,
-        description=description,
-        sitename=sitename,
+        authors=meta.authors,
+        language=meta.language,
+        description=meta.description,
+        sitename=meta.sitename,
         text=body_text,
         markdown=markdown,
         word_count=count_words(body_text),

@@ -17,9 +17,10 @@ from lxml import etree
 from trafilatura.utils import load_html
 
 from scoarchive.core.dates import parse_date
-from scoarchive.extract.article import iso_date, url_date
+from scoarchive.extract.article import url_date
 from scoarchive.extract.encoding import decode_html
 from scoarchive.extract.languages import LanguageLink, language_links, page_language
+from scoarchive.extract.metadata import iso_date
 from scoarchive.extract.text import NotExtractable, _clean, content_digest, count_words
 
 # The class that tells a document page from an article page (ASCII in every charset the site uses).
