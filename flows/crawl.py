@@ -23,7 +23,7 @@ from scoarchive.capture.crawler import Crawler
 from scoarchive.core.settings import Settings
 from scoarchive.orchestration import limits, reports
 from scoarchive.orchestration.options import crawl_config
-from scoarchive.orchestration.tasks import RETRIES, load_warehouse, thread_pool
+from scoarchive.orchestration.tasks import RETRIES, fail_on_damage, load_warehouse, thread_pool
 
 
 @task(name="plan-crawl", cache_policy=NO_CACHE)
@@ -116,6 +116,11 @@ def crawl_flow(
         create_link_artifact(
             (warcs / name).resolve().as_uri(), link_text=name, description="WARC file written"
         )
+    if report is not None:
+        create_table_artifact(
+            reports.skipped_rows(report), key=f"{key}-skipped", description="records not loaded"
+        )
+    fail_on_damage(report)
     return {"crawl": summary.to_dict(), "load": report.to_dict() if report else None}
 
 
@@ -130,4 +135,5 @@ def load_flow(data: str | None = None, workers: int = 1) -> dict[str, Any]:
         raise
     create_markdown_artifact(reports.load_markdown(report), key="load", description="warehouse load")
     create_table_artifact(reports.skipped_rows(report), key="load-skipped", description="records not loaded")
+    fail_on_damage(report)
     return report.to_dict()

@@ -111,8 +111,9 @@ def test_markdown_footnotes_one_under_the_other_are_checked_apart(loaded: Path, 
 
 
 def test_quotes_are_checked_against_the_translations_given(loaded: Path, tmp_path: Path) -> None:
-    """The check takes the texts of an article's linked translations (as the warehouse will give
-    them) and finds a quotation translated from one of them; without them it is another language."""
+    """The check takes the texts of an article's linked translations from its caller too, and
+    finds a quotation translated from one of them; without them (the archive links none) it is
+    another language."""
     briefing = tmp_path / "ru.md"
     briefing.write_text(
         "# Записка\n\nВан И сказал, что ШОС «способствует формированию международных отношений "

@@ -332,6 +332,31 @@ def test_verify_flow_names_a_flipped_byte_and_a_missing_file(crawled: Crawled, t
     assert any(row["warc_file"] == first.name and row["offset"] == str(offset) for row in problems)
 
 
+def test_load_flow_fails_on_damage_after_loading_what_is_intact(crawled: Crawled, tmp_path: Path) -> None:
+    """As ``scoarchive load`` exits 1: a WARC file gone, or a record damaged, fails the run (the
+    alert) and its account names them; the intact records are loaded all the same."""
+    gone = copy_of(crawled.data, tmp_path / "gone")
+    first, second = sorted(DataDir(gone).warcs.glob("*.warc.gz"))
+    second.unlink()
+    state = load_flow(data=str(gone), return_state=True)
+    assert state.is_failed() and "1 damaged record(s) or missing file(s)" in (state.message or "")
+    (account,) = [a for a in artifacts(state)["markdown"] if a.key == "load"]
+    assert f"missing: `{second.name}`" in account.data
+
+    damaged = copy_of(crawled.data, tmp_path / "damaged")
+    first = sorted(DataDir(damaged).warcs.glob("*.warc.gz"))[0]
+    raw = bytearray(first.read_bytes())
+    raw[len(raw) // 2] ^= 0x01
+    first.write_bytes(bytes(raw))
+    shutil.rmtree(DataDir(damaged).warehouse)  # derived: rebuilt from the WARC files
+    state = load_flow(data=str(damaged), return_state=True)
+    assert state.is_failed() and "damaged record(s)" in (state.message or "")
+    skipped = json.loads(next(a for a in artifacts(state)["table"] if a.key == "load-skipped").data)
+    assert any(row["warc_file"] == first.name and row["reason"].startswith("DAMAGED: ") for row in skipped)
+    _, rows = warehouse.query(damaged, "SELECT count(DISTINCT warc_file) FROM captures")
+    assert rows == [(2,)]  # both files' intact records are in
+
+
 def test_check_briefing_flow_reports_and_fails_on_lost_citations(crawled: Crawled, tmp_path: Path) -> None:
     example = ROOT / "tests" / "data" / "briefings" / "example.txt"
     state = check_briefing_flow(briefing=str(example), data=str(crawled.data), return_state=True)

@@ -18,7 +18,9 @@ import pytest
 from conftest import ArchiveHistory, crawl_replica
 from test_capture import records
 from test_resolve import loaded_archive
+from typer.testing import CliRunner
 
+from scoarchive.cli.main import app
 from scoarchive.core.profile import load_profile
 from scoarchive.replica import HOSTS, AddressForm, ArticleTruth, ReplicaConfig, ReplicaServer, Site
 from scoarchive.resolve.resolver import Resolver
@@ -271,3 +273,35 @@ def test_an_old_warehouse_migrates_and_keeps_its_rows(archive: ArchiveHistory, t
         assert migrate(again) == []
     finally:
         again.close()
+
+
+def test_the_check_finds_a_quote_in_the_archived_translation_the_page_links(
+    translated: tuple[Site, Path], tmp_path: Path
+) -> None:
+    """A Russian briefing quotes the Russian version of the English article it cites: the check
+    finds the quotation there, from the warehouse's linked translations, with no help from the caller."""
+    site, data_dir = translated
+    truths = {t.url: t for t in site.articles()}
+    english = next(t for t in truths.values() if t.language == "en" and dict(t.translations).get("ru"))
+    russian = truths[dict(english.translations)["ru"]]
+    quoted = " ".join(russian.paragraphs[0].split()[:8]).strip(".,;:")
+    briefing = tmp_path / "ru.md"
+    briefing.write_text(
+        f"# Записка\n\nВ сообщении сказано: «{quoted}»[^1].\n\n"
+        f"[^1]: {english.title}, {english.published:%d.%m.%Y}, <{english.url}>\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(app, ["check", str(briefing), "--data", str(data_dir), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    (citation,) = json.loads(result.stdout)["citations"]
+    (quote,) = citation["quotes"]
+    assert quote["verdict"] in ("found", "found_normalised"), quote
+    assert (quote["translation_url"], quote["translation_language"]) == (russian.url, "ru")
+    misquoted = briefing.read_text(encoding="utf-8").replace(
+        quoted, "Совершенно другие слова о чём-то ином совсем"
+    )
+    briefing.write_text(misquoted, encoding="utf-8")
+    result = CliRunner().invoke(app, ["check", str(briefing), "--data", str(data_dir), "--format", "json"])
+    (quote,) = json.loads(result.stdout)["citations"][0]["quotes"]
+    assert quote["verdict"] == "not_found" and quote["translation_url"] == russian.url
+    assert result.exit_code == 0  # preserved; a misquote is the report's finding, not the exit's

@@ -1,9 +1,8 @@
 """The briefing check: every citation resolved to its archived copy, its date and quotes checked.
 
-The quotes of a citation are checked against the text extracted from its archived copy and,
-when the caller passes ``translations`` (the texts of the article's linked translations, by the
-record id of the archived copy), against those too, so a quote translated from the Russian
-original is found in it rather than reported in another language.
+The quotes of a citation are checked against the text extracted from its archived copy and
+against the archived texts of the translations its page links (``hreflang``), so a quote
+translated from the Russian original is found in it rather than reported in another language.
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from scoarchive import warehouse
-from scoarchive.briefing.compare import SourceText, check_date, check_quote
+from scoarchive.briefing.compare import SourceText, Translation, check_date, check_quote
 from scoarchive.briefing.model import Briefing, Citation
 from scoarchive.briefing.reader import parse_briefing
 from scoarchive.capture.config import CrawlConfig, CrawlSummary
@@ -28,7 +27,7 @@ from scoarchive.core.settings import DataDir, connect_to_rules
 from scoarchive.core.urls import ConnectTo, InvalidURL
 from scoarchive.resolve.model import Resolution
 from scoarchive.resolve.resolver import Resolver
-from scoarchive.warehouse.lookups import Extracted, extracted
+from scoarchive.warehouse.lookups import Extracted, extracted, linked_translations_of
 
 DEFAULT_SERVICE = "http://127.0.0.1:8080"
 
@@ -153,7 +152,8 @@ def check_briefing(
 ) -> Checked:
     """Check every citation of the briefing at ``path``; raises BriefingError on bad input.
 
-    ``translations`` gives the linked translations of the archived copies (none by default);
+    ``translations`` gives the texts of the archived copies' linked translations (by default
+    the warehouse's: :func:`archived_translations`);
     ``capture`` and ``load`` archive and load the missing pages (with ``capture_missing``).
     """
     briefing = parse_briefing(path)
@@ -172,7 +172,8 @@ def check_briefing(
     live = _live_states(briefing.citations, found, options) if options.live else {}
     record_ids = [r.capture.content.record_id for r in found.values()]
     contents = extracted(options.data_dir, record_ids)
-    translated = translations(record_ids) if translations and record_ids else {}
+    texts = translations or archived_translations(options.data_dir)
+    translated = texts(record_ids) if record_ids else {}
     reports = []
     for citation in briefing.citations:
         resolution = found.get(citation.url)
@@ -188,6 +189,20 @@ def check_briefing(
         reports.append(report)
     summary = capture_summary.to_dict() if capture_summary else None
     return Checked(briefing, BriefingReport(str(path), reports, summary), found)
+
+
+def archived_translations(data_dir: Path) -> TranslationTexts:
+    """The warehouse's texts of the translations each archived copy links, by its record id;
+    a translation that is linked but not archived has no text to compare and is left out."""
+
+    def texts(record_ids: Sequence[str]) -> dict[str, list[SourceText]]:
+        linked = linked_translations_of(data_dir, record_ids)
+        return {
+            record_id: [Translation(t.url, t.language, t.text) for t in found if t.text is not None]
+            for record_id, found in linked.items()
+        }
+
+    return texts
 
 
 def _resolve_all(resolver: Resolver, citations: Sequence[Citation]) -> dict[str, Resolution]:

@@ -91,11 +91,7 @@ def _report(report: warehouse.LoadReport, as_json: bool) -> None:
     """The load's account; exit 1 when it found damaged WARC data or files gone (a fixity finding)."""
     _show(report, as_json)
     if report.damage_found:
-        count = len(report.damaged) + len(report.missing_files)
-        fail(
-            f"{count} damaged record(s) or missing file(s) found: `scoarchive verify` checks every file",
-            1,
-        )
+        fail(report.damage_headline(), 1)
 
 
 def _show(report: warehouse.LoadReport, as_json: bool) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from scoarchive.capture.config import CrawlSummary
 from scoarchive.orchestration.retry import is_transient
@@ -19,7 +18,7 @@ from scoarchive.warehouse import LoadReport
 
 
 def crawl_markdown(
-    title: str, summary: CrawlSummary, load: Any | None, seconds: float, warc_dir: Path
+    title: str, summary: CrawlSummary, load: LoadReport | None, seconds: float, warc_dir: Path
 ) -> str:
     """The account of one crawl an operator reads in the Prefect UI."""
     lines = [
@@ -49,6 +48,8 @@ def crawl_markdown(
     ]
     if load is None:
         lines += ["", "Not loaded into the warehouse by this run (the load deployment picks the files up)."]
+    elif load.damage_found:
+        lines += ["", f"**{load.damage_headline()}** (the skipped records table names them)"]
     if summary.failed:
         lines += ["", "## Failures", ""]
         lines += [f"- {url}: {reason}" for url, reason in summary.failed[:50]]
@@ -82,15 +83,25 @@ def load_markdown(report: LoadReport) -> str:
         f"| new article versions | {report.versions_added} |",
         f"| new documents | {report.documents_added} |",
         f"| records skipped | {len(report.skipped)} |",
+        f"| of them damaged WARC data | {len(report.damaged)} |",
+        f"| WARC files missing or empty | {len(report.missing_files)} |",
         f"| snapshot | {report.snapshot.name if report.snapshot else 'unchanged'} |",
         f"| duration (s) | {report.seconds:.1f} |",
     ]
+    if report.damage_found:
+        lines += ["", f"**{report.damage_headline()}**"]
+        lines += [f"- missing: `{name}`" for name in report.missing_files]
     return "\n".join(lines) + "\n"
 
 
 def skipped_rows(report: LoadReport) -> list[dict[str, str]]:
     return [
-        {"warc_file": s.warc_file, "offset": str(s.warc_offset), "url": s.url or "", "reason": s.reason}
+        {
+            "warc_file": s.warc_file,
+            "offset": str(s.warc_offset),
+            "url": s.url or "",
+            "reason": ("DAMAGED: " if s.damaged else "") + s.reason,
+        }
         for s in report.skipped
     ]
 

@@ -31,6 +31,18 @@ RETRIES: dict[str, Any] = {
 }
 
 
+class DamageFound(Exception):
+    """A load met damaged WARC data or WARC files gone: the run fails (the alert), after it
+    loaded everything intact and wrote its account."""
+
+
+def fail_on_damage(report: LoadReport | None) -> None:
+    """Raise DamageFound for a load that found damage, as ``scoarchive load`` exits 1."""
+    if report is not None and report.damage_found:
+        get_run_logger().error(report.damage_headline())
+        raise DamageFound(report.damage_headline())
+
+
 def thread_pool(max_workers: int) -> TaskRunner[PrefectFuture[Any]]:
     """A bounded thread pool for a flow's tasks (Prefect's own pool is unbounded by default).
 

@@ -68,6 +68,11 @@ class LoadReport:
     def damage_found(self) -> bool:
         return bool(self.damaged or self.missing_files)
 
+    def damage_headline(self) -> str:
+        """The one line every account of a load with damage gives (CLI, flow runs)."""
+        count = len(self.damaged) + len(self.missing_files)
+        return f"{count} damaged record(s) or missing file(s) found: `scoarchive verify` checks every file"
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "files_loaded": self.files_loaded,
