@@ -53,7 +53,7 @@ from scoarchive.resolve.resolver import Resolver
 from scoarchive.service.replay import MAX_INLINE_BODY
 from scoarchive.warc.reader import read_response
 from scoarchive.warehouse import current_snapshot
-from scoarchive.warehouse.lookups import capture_rows
+from scoarchive.warehouse.lookups import SnapshotReader
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out" / "service"
@@ -110,7 +110,8 @@ def make_requests(root: Path) -> dict[str, list[Request]]:
     resolver = Resolver(root)
     snapshot = current_snapshot(root)
     assert snapshot is not None
-    rows = [row for row in capture_rows(snapshot) if row.record_type == "response"]
+    with SnapshotReader().open(snapshot) as view:
+        rows = [row for row in view.capture_rows() if row.record_type == "response"]
     urls = sorted({row.url for row in rows if row.status == 200})
     html = {row.url for row in rows if row.status == 200 and (row.mime or "").startswith("text/html")}
     by: dict[str, list[Request]] = defaultdict(list)
