@@ -12,6 +12,8 @@ import docx
 import pytest
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scoarchive.briefing.dates import find_dates
 from scoarchive.briefing.model import BriefingError, Citation
@@ -445,3 +447,45 @@ def test_a_quote_goes_to_the_url_that_follows_it(fmt: str) -> None:
     text = {"txt": f"{body}\n\n{note}", "md": f"{body}\n\n{note}", "html": f"<p>{body}</p><p>{note}</p>"}[fmt]
     cited = {c.url: c for c in parse_text(text, fmt).citations}
     assert cited[url].quotes == ["the ministers approved a joint action plan"] and cited[ALIBABA].quotes == []
+
+
+# Pieces of what briefings are made of, so that generated texts reach the parser's deeper paths
+# (notes, URLs, quotations, dates, markup) and not only its "no citations" answer.
+_PIECES = st.sampled_from(
+    [
+        "[^1]", "[^1]: ", "[^2]: ", "[1] ", "1. ", "\n", "\n\n", "    ", "> ", "# ", "<sup>1</sup>",
+        "<ol><li>", "</li></ol>", "<a href=\"", "\">", "</a>", "«", "»", "„", "“", "”", "\"",
+        "http://eng.sectsco.org/news/20210615/765514.html", "eng.sectsco.org/20220805/-SCO-908439.html",
+        "https://", "www.", "16. Juni 2021", "31 августа 2023 года", "2017 年 9 月 20 日",
+        "15.-16. Juni 2021", "7 June 2021", "(", ")", ",", ".", "-", "*", "_", "`", "|",
+    ]
+)  # fmt: skip
+_BRIEFING_TEXT = st.lists(st.one_of(_PIECES, st.text(max_size=12)), max_size=40).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=_BRIEFING_TEXT, fmt=st.sampled_from(["txt", "md", "html"]))
+def test_the_parser_never_raises_on_any_text(text: str, fmt: str) -> None:
+    """Any text is a briefing or a BriefingError (one line for the CLI), never another exception;
+    every citation found has an absolute web address and, when numbered, a number from 1."""
+    try:
+        briefing = parse_text(text, fmt)
+    except BriefingError as exc:
+        assert "\n" not in str(exc)
+        return
+    for citation in briefing.citations:
+        assert (citation.n is None or citation.n >= 1) and citation.url.startswith(("http://", "https://"))
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.binary(min_size=1, max_size=600), suffix=st.sampled_from([".docx", ".pdf", ".odt", ".md"]))
+def test_the_parser_never_raises_on_any_file(
+    tmp_path_factory: pytest.TempPathFactory, data: bytes, suffix: str
+) -> None:
+    path = tmp_path_factory.mktemp("any") / f"briefing{suffix}"
+    for content in (data, b"PK\x03\x04" + data, b"%PDF-1.4\n" + data):
+        path.write_bytes(content)
+        try:
+            parse_briefing(path)
+        except BriefingError as exc:
+            assert "\n" not in str(exc)
