@@ -51,9 +51,8 @@ def response_members(path: Path) -> list[tuple[int, int]]:
 def reindex(data: Path, *extra: str) -> tuple[int, dict]:
     completed = run_cli("reindex", "--data", str(data), "--json", *extra)
     assert "Traceback" not in completed.stderr, completed.stderr
-    assert not [
-        line for line in completed.stderr.splitlines() if line.startswith("Error -")
-    ]  # zlib's, printed
+    printed = [line for line in completed.stderr.splitlines() if line.startswith("Error -")]
+    assert not printed, printed  # zlib's errors, as warcio prints them
     lines = [line for line in completed.stderr.splitlines() if line.startswith("Error: ")]
     report = json.loads(completed.stdout) if completed.stdout.strip() else {}
     return completed.returncode, {**report, "error": lines[0] if lines else None}
