@@ -47,7 +47,9 @@ def read_payload(path: Path, offset: int, limit: int) -> bytes:
         return bytes(record.raw_stream.read(limit))
 
 
-MEMBER_CHUNK = 1 << 20  # compressed bytes read at a time, and decompressed bytes made at a time
+READ_CHUNK = 1 << 20  # bytes read from the file at a time
+FEED_CHUNK = 1 << 16  # compressed bytes given to zlib at a time
+OUT_CHUNK = 1 << 20  # decompressed bytes made at a time (a gzip bomb stays in bounds)
 SPOOL_IN_MEMORY = 4 << 20  # a decompressed member larger than this goes to a temporary file
 GZIP_MAGIC = b"\x1f\x8b\x08"  # a gzip member header (deflate)
 WARC_START = b"WARC/"
@@ -77,6 +79,41 @@ class _Unreadable(Exception):
     """A gzip member that does not give a whole WARC record, with the one-line reason."""
 
 
+class _Spool:
+    """A member's decompressed bytes: in memory while small (a plain BytesIO, the fastest for
+    warcio's line reads), in a temporary file once over :data:`SPOOL_IN_MEMORY`."""
+
+    def __init__(self) -> None:
+        self.head = b""  # the first bytes, to tell a WARC record early
+        self.parts: list[bytes] = []
+        self.size = 0
+        self.file: IO[bytes] | None = None
+
+    def write(self, data: bytes) -> None:
+        if len(self.head) < len(WARC_START):
+            self.head += data[: len(WARC_START)]
+        self.size += len(data)
+        if self.file is None and self.size > SPOOL_IN_MEMORY:
+            self.file = tempfile.TemporaryFile()  # noqa: SIM115 - closed with the member
+            self.file.writelines(self.parts)
+            self.parts = []
+        if self.file is not None:
+            self.file.write(data)
+        elif data:
+            self.parts.append(data)
+
+    def stream(self) -> IO[bytes]:
+        """The bytes written, at their start (the caller closes it)."""
+        if self.file is None:
+            return io.BytesIO(b"".join(self.parts))
+        self.file.seek(0)
+        return self.file
+
+    def discard(self) -> None:
+        if self.file is not None:
+            self.file.close()
+
+
 class _Members:
     """Gzip members one after another from an open file, each decompressed once, whole and
     checked (zlib verifies the CRC and length of each member) before anything is parsed: warcio
@@ -84,49 +121,59 @@ class _Members:
 
     def __init__(self, handle: BinaryIO) -> None:
         self.handle = handle
-        self.offset = 0  # where the next member starts
-        self.pending = b""  # bytes read past the previous member's end
+        self.base = 0  # the file offset of the buffer's first byte
+        self.buffer = b""  # bytes read from the file and not yet decompressed start at ``used``
+        self.used = 0
+
+    @property
+    def offset(self) -> int:
+        """Where the next member starts."""
+        return self.base + self.used
+
+    def seek(self, offset: int) -> None:
+        self.handle.seek(offset)
+        self.base, self.buffer, self.used = offset, b"", 0
+
+    def _fill(self) -> bool:
+        """More of the file in the buffer if it is used up; False at the end of the file."""
+        if self.used < len(self.buffer):
+            return True
+        self.base += len(self.buffer)
+        self.buffer, self.used = self.handle.read(READ_CHUNK), 0
+        return bool(self.buffer)
 
     def at_end(self) -> bool:
-        if not self.pending:
-            self.pending = self.handle.read(MEMBER_CHUNK)
-        return not self.pending
+        return not self._fill()
 
     def inflate(self) -> tuple[int, int, IO[bytes]]:
         """The member at :attr:`offset`: its offset, compressed length and content (a spooled
         file at its start), the reader moved past it; :class:`_Unreadable` if it is not whole."""
-        start, data, taken = self.offset, self.pending, len(self.pending)
+        start = self.offset
         inflater = zlib.decompressobj(31)
-        content = tempfile.SpooledTemporaryFile(SPOOL_IN_MEMORY)  # noqa: SIM115 - the caller closes it
-        head, exhausted = b"", False
+        content = _Spool()
         try:
             while not inflater.eof:
-                if not data:
-                    data = self.handle.read(MEMBER_CHUNK)
-                    taken += len(data)
-                    exhausted = not data
-                out = inflater.decompress(data, MEMBER_CHUNK)
-                if exhausted and not out and not inflater.eof:
-                    raise _Unreadable("gzip member cut short by the end of the file")
-                data = inflater.unconsumed_tail
-                if len(head) < len(WARC_START):
-                    head += out[: len(WARC_START)]
-                    if not WARC_START.startswith(head[: len(WARC_START)]):
-                        raise _Unreadable("gzip member that does not hold a WARC record")
+                if self._fill():
+                    # small pieces: zlib copies what it leaves of a piece past the member's end
+                    piece = memoryview(self.buffer)[self.used : self.used + FEED_CHUNK]
+                    out = inflater.decompress(piece, OUT_CHUNK)
+                    self.used += len(piece) - len(inflater.unconsumed_tail) - len(inflater.unused_data)
+                else:
+                    out = inflater.decompress(b"", OUT_CHUNK)  # what zlib still holds, if anything
+                    if not out and not inflater.eof:
+                        raise _Unreadable("gzip member cut short by the end of the file")
                 content.write(out)
-            if len(head) < len(WARC_START):
+                if not WARC_START.startswith(content.head[: len(WARC_START)]):
+                    raise _Unreadable("gzip member that does not hold a WARC record")
+            if len(content.head) < len(WARC_START):
                 raise _Unreadable("gzip member that does not hold a WARC record")
         except zlib.error as exc:
-            content.close()
+            content.discard()
             raise _Unreadable(f"damaged gzip member: {exc}") from None
         except _Unreadable:
-            content.close()
+            content.discard()
             raise
-        self.pending = inflater.unused_data
-        length = taken - len(self.pending)
-        self.offset = start + length
-        content.seek(0)
-        return start, length, content
+        return start, self.offset - start, content.stream()
 
     def resync(self, after: int) -> tuple[int, int, IO[bytes]] | None:
         """The first whole record member after ``after`` (damage): a member header counts only
@@ -134,19 +181,17 @@ class _Members:
         stored as it came carries its own gzip header inside a record's member."""
         position = after
         while (candidate := self._find_magic(position)) is not None:
-            self.handle.seek(candidate)
-            self.offset, self.pending = candidate, b""
+            self.seek(candidate)
             try:
                 return self.inflate()
             except _Unreadable:
                 position = candidate + 1
-        self.pending = b""
         return None
 
     def _find_magic(self, start: int) -> int | None:
         self.handle.seek(start)
         position, carry = start, b""
-        while chunk := self.handle.read(MEMBER_CHUNK):
+        while chunk := self.handle.read(READ_CHUNK):
             data = carry + chunk
             found = data.find(GZIP_MAGIC)
             if found >= 0:
@@ -167,6 +212,7 @@ def scan(path: Path, *, parse_http: bool = True) -> Iterator[StoredRecord | Dama
     """
     with open(path, "rb") as handle:
         members = _Members(handle)
+        loader = ArcWarcRecordLoader()
         while not members.at_end():
             start = members.offset
             try:
@@ -178,18 +224,17 @@ def scan(path: Path, *, parse_http: bool = True) -> Iterator[StoredRecord | Dama
                 return
             offset, length, content = member
             with content:
-                yield from _records_of(offset, length, content, parse_http)
+                yield from _records_of(loader, offset, length, content, parse_http)
 
 
 def _records_of(
-    offset: int, length: int, content: IO[bytes], parse_http: bool
+    loader: ArcWarcRecordLoader, offset: int, length: int, content: IO[bytes], parse_http: bool
 ) -> Iterator[StoredRecord | Damage]:
     """The record(s) of one whole member. A member holding several records (not written here;
     WARC asks for one record per member) gives each the member's offset, the only one a reader
     can seek to."""
     size = content.seek(0, io.SEEK_END)
     content.seek(0)
-    loader = ArcWarcRecordLoader()
     while content.tell() < size:
         try:
             record = loader.parse_record_stream(content, known_format="warc", no_record_parse=not parse_http)
