@@ -28,6 +28,7 @@ import pytest
 from scoarchive.core.profile import load_profile
 from scoarchive.core.settings import DataDir
 from scoarchive.upkeep.verify import FixityReport, check_file, verify
+from scoarchive.warc import reader
 from scoarchive.warc.reader import Damage, scan_records
 from scoarchive.warc.records import PROFILE_IDENTICAL, HttpExchange, PriorCapture, sha1_digest
 from scoarchive.warc.writer import WarcWriter
@@ -237,3 +238,41 @@ def test_reindex_and_verify_name_the_damaged_record_only(
     assert fixity.records_checked == len(member_bounds(archive.read_bytes())) - 1
     out, err = capfd.readouterr()
     assert out == "" and "Error -3" not in err
+
+
+def test_members_larger_than_memory_read_the_same(
+    archive: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A member over the in-memory limit goes through a temporary file, with the same records,
+    and damage in it is found the same way."""
+    original, _ = read_all(archive)
+    monkeypatch.setattr(reader, "SPOOL_IN_MEMORY", 256)
+    assert read_all(archive) == (original, [])
+    path = tmp_path / archive.name
+    for hit, data in flips(archive.read_bytes(), seed=4):
+        path.write_bytes(data)
+        check_property(original, *read_all(path), hit)
+
+
+def test_a_record_cut_short_inside_a_whole_member_is_named(archive: Path, tmp_path: Path) -> None:
+    """A member that is whole (its CRC holds) but ends inside the record's block, as a writer
+    cut off mid-record would leave it: the record is read and named as cut short, not trusted."""
+    data = archive.read_bytes()
+    start, end = member_of(archive, PAGE)
+    record = zlib.decompress(data[start:end], 31)
+    shorter = gzip.compress(record[: len(record) - 100], mtime=0)
+    path = tmp_path / archive.name
+    path.write_bytes(data[:start] + shorter + data[end:])
+    moved = len(shorter) - (end - start)
+    expected = [o if o <= start else o + moved for o in read_all(archive)[0]]
+    found, damage = read_all(path)
+    assert sorted(found) == expected and damage == [start]
+    [cut] = [item for item in scan_records(path) if isinstance(item, Damage)]
+    assert cut.reason == "record cut short: 96 bytes of its block missing"  # and its 4 blank bytes
+    rows, damaged = loader_read(path)
+    assert damaged == [start] and start not in rows and len(rows) == 2
+    report = FixityReport()
+    good = check_file(path, report)
+    assert {p.offset for p in report.problems} == {start}
+    assert report.problems[0].problem.startswith("block cut short: ")
+    assert sorted(good) == [o for o in expected if o != start]
