@@ -240,13 +240,13 @@ def test_reindex_and_verify_name_the_damaged_record_only(
     assert out == "" and "Error -3" not in err
 
 
-def test_members_larger_than_memory_read_the_same(
-    archive: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_large_members_read_the_same(archive: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A member over the in-memory limit goes through a temporary file, with the same records,
-    and damage in it is found the same way."""
+    and damage in it is found the same way; so do members read in several pieces, decompressed
+    in several parts, across several buffers (as the large ones of a crawl are)."""
     original, _ = read_all(archive)
-    monkeypatch.setattr(reader, "SPOOL_IN_MEMORY", 256)
+    for name, size in [("SPOOL_IN_MEMORY", 256), ("READ_CHUNK", 700), ("FEED_CHUNK", 90), ("OUT_CHUNK", 60)]:
+        monkeypatch.setattr(reader, name, size)
     assert read_all(archive) == (original, [])
     path = tmp_path / archive.name
     for hit, data in flips(archive.read_bytes(), seed=4):

@@ -157,7 +157,8 @@ class _Members:
                     # small pieces: zlib copies what it leaves of a piece past the member's end
                     piece = memoryview(self.buffer)[self.used : self.used + FEED_CHUNK]
                     out = inflater.decompress(piece, OUT_CHUNK)
-                    self.used += len(piece) - len(inflater.unconsumed_tail) - len(inflater.unused_data)
+                    left = inflater.unused_data if inflater.eof else inflater.unconsumed_tail
+                    self.used += len(piece) - len(left)  # (at the end, both hold what follows)
                 else:
                     out = inflater.decompress(b"", OUT_CHUNK)  # what zlib still holds, if anything
                     if not out and not inflater.eof:
