@@ -57,7 +57,8 @@ WARC_START = b"WARC/"
 
 @dataclass(frozen=True)
 class Damage:
-    """Where a file stops being readable, and why (one line); reading resumes after it."""
+    """Where a file is not readable (a gzip member that gives no whole record), and why in one
+    line; reading resumes at the next whole record after it."""
 
     offset: int
     reason: str
