@@ -325,7 +325,10 @@ def test_malformed_truncated_and_binary_records_are_skipped_with_a_reason(tmp_pa
         assert (prefix, "3.html", "NUL byte in HTML") in reasons
         assert (prefix, "4.html", "NUL byte in HTML") in reasons
         assert (prefix, "6.html", "undecodable body") in reasons
-    assert any(p == "cut" and r == "record cut short" for p, _, r in reasons)
+    assert any(  # its last gzip member ends with the file: zlib finds it unfinished
+        s.warc_file.startswith("cut") and s.damaged and s.reason.endswith("cut short by the end of the file")
+        for s in report.skipped
+    )
     assert any(p == "damaged" and r == "damaged WARC data" for p, _, r in reasons)
     con = connect(tmp_path)
     try:

@@ -5,7 +5,7 @@ file must be found by a scheduled check, not by the analyst whose citation no lo
 For every closed ``*.warc.gz`` this module
 
 - reads each record (one gzip member each, so damage stays local: reading resumes at the next
-  member) and recomputes ``WARC-Block-Digest`` over the block and ``WARC-Payload-Digest`` over
+  whole record) and recomputes ``WARC-Block-Digest`` over the block and ``WARC-Payload-Digest`` over
   the HTTP body of response and request records (a revisit's payload digest names another
   record's payload, so only its block is checked);
 - compares every warehouse ``captures`` row for the file with the record at its offset (same
@@ -19,19 +19,15 @@ from __future__ import annotations
 
 import hashlib
 import time
-import zlib
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from warcio.archiveiterator import ArchiveIterator
-from warcio.exceptions import ArchiveLoadFailed
-
 from scoarchive import warehouse
 from scoarchive.capture.frontier import referenced_warc_files
 from scoarchive.core.settings import DataDir
-from scoarchive.warc.reader import next_gzip_member
+from scoarchive.warc.reader import Damage, scan
 from scoarchive.warc.records import sha1_digest
 from scoarchive.warehouse.lookups import capture_locations, referenced_files
 
@@ -209,47 +205,24 @@ def _digests(stream: Any, http: bool) -> tuple[str, str | None, int]:
 def check_file(path: Path, report: FixityReport) -> dict[int, _Record]:
     """Read every record of one file, recording problems; the records that read, by offset."""
     good: dict[int, _Record] = {}
-    start: int | None = 0
-    size = path.stat().st_size
     report.files_checked += 1
-    while start is not None and start < size:
-        start = _check_from(path, start, report, good)
-    report.bytes_read += size
-    return good
-
-
-def _check_from(path: Path, start: int, report: FixityReport, good: dict[int, _Record]) -> int | None:
-    """Check records from ``start``; on damage, record it and return where the next member starts."""
-    current = start  # where the record being read (or the next one) starts
-    record_id = url = None
-    with open(path, "rb") as handle:
-        handle.seek(start)
-        iterator = ArchiveIterator(handle, no_record_parse=True)
-        try:
-            for record in iterator:
-                current = iterator.offset
-                headers = record.rec_headers
-                record_id = headers.get_header("WARC-Record-ID")
-                url = headers.get_header("WARC-Target-URI")
-                problems = _check_record(record)
-                report.records_checked += 1
-                for problem in problems:
-                    report.problems.append(Problem(path.name, current, record_id, url, problem))
-                if not problems:
-                    good[current] = _Record(record_id, url, headers.get_header("WARC-Payload-Digest"))
-                if getattr(record.raw_stream, "limit", 0) > 0:  # its member ended inside the block:
-                    return next_gzip_member(path, current + 1)  # what follows is read afresh
-                current += iterator.get_record_length()
-                record_id = url = None
-        except (ArchiveLoadFailed, zlib.error, EOFError, ValueError, OSError) as exc:
-            detail = " ".join(str(exc).split())[:80].encode("ascii", "replace").decode()
+    for item in scan(path, parse_http=False):  # the HTTP head stays in the block, for its digest
+        if isinstance(item, Damage):
             report.problems.append(
-                Problem(
-                    path.name, current, record_id, url, f"unreadable record: {type(exc).__name__}: {detail}"
-                )
+                Problem(path.name, item.offset, None, None, f"unreadable record: {item.reason}")
             )
-            return next_gzip_member(path, current + 1)
-    return None
+            continue
+        headers = item.record.rec_headers
+        record_id = headers.get_header("WARC-Record-ID")
+        url = headers.get_header("WARC-Target-URI")
+        problems = _check_record(item.record)  # a record cut short is named here, by its length
+        report.records_checked += 1
+        for problem in problems:
+            report.problems.append(Problem(path.name, item.offset, record_id, url, problem))
+        if not problems:
+            good[item.offset] = _Record(record_id, url, headers.get_header("WARC-Payload-Digest"))
+    report.bytes_read += path.stat().st_size
+    return good
 
 
 def _check_record(record: Any) -> list[str]:

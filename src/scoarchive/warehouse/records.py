@@ -3,29 +3,27 @@
 Nothing here touches DuckDB or extracts anything: :class:`WarcRecords` reads every record once,
 in order, and turns it into a plain row for ``captures`` (or ``outlinks``, or a
 :class:`SkippedRecord`), and each full capture of a page or PDF into an :class:`ExtractionJob`
-for :mod:`.extraction`. A damaged gzip member is skipped by resuming at the next member header.
+for :mod:`.extraction`. A damaged gzip member becomes a damaged :class:`SkippedRecord` and reading
+goes on at the next whole record (:func:`scoarchive.warc.reader.scan`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import zlib
-from collections.abc import Generator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from warcio.archiveiterator import ArchiveIterator
-from warcio.exceptions import ArchiveLoadFailed
 from warcio.recordloader import ArcWarcRecord
 
 from scoarchive.core.httpmsg import HTML_TYPES, PDF_TYPES, media_type
 from scoarchive.core.profile import Profile
 from scoarchive.core.urls import InvalidURL, surt_key
-from scoarchive.warc.reader import next_gzip_member
+from scoarchive.warc.reader import Damage, scan
 
 log = logging.getLogger("scoarchive.warehouse")  # the package's logger
 
@@ -113,8 +111,8 @@ def _warcinfo_fields(block: bytes) -> dict[str, str]:
 class WarcRecords:
     """Turns one WARC file into capture rows and extraction jobs.
 
-    Reads every record once, in order, with the stream consumed before the iterator moves on;
-    a damaged gzip member is skipped by resuming at the next member header.
+    Reads every record once, in order, with the stream consumed before the reader moves on;
+    a damaged gzip member is skipped and named, and the records after it are read.
     """
 
     def __init__(self, path: Path, profile: Profile) -> None:
@@ -136,57 +134,26 @@ class WarcRecords:
 
     def read(self) -> Iterator[ExtractionJob]:
         """Yield extraction jobs as they are found; capture rows accumulate on ``batch``."""
-        start: int | None = 0
-        size = self.batch.size
-        while start is not None and start < size:
-            resume = yield from self._read_from(start)
-            start = resume
+        for item in scan(self.path):
+            if isinstance(item, Damage):
+                self.skip(item.offset, f"damaged WARC data: {item.reason}", damaged=True)
+                continue
+            if item.missing:  # its member is whole but ends inside the block
+                self.batch.records += 1
+                headers = item.record.rec_headers
+                self.skip(
+                    item.offset,
+                    f"record cut short: {item.missing} bytes of its block missing",
+                    headers.get_header("WARC-Record-ID"),
+                    headers.get_header("WARC-Target-URI"),
+                    damaged=True,
+                )
+                continue
+            job = self._record(item.offset, item.length, item.record)
+            if job is not None:
+                yield job
 
-    def _read_from(self, start: int) -> Generator[ExtractionJob, None, int | None]:
-        last_end = start
-        with open(self.path, "rb") as handle:
-            handle.seek(start)
-            iterator = ArchiveIterator(handle)
-            try:
-                for record in iterator:
-                    offset = iterator.offset  # absolute: the iterator starts at handle.tell()
-                    job = self._record(offset, record)
-                    length = iterator.get_record_length()
-                    last_end = offset + length
-                    missing = getattr(record.raw_stream, "limit", 0)
-                    if missing > 0:
-                        # warcio ends a cut gzip member quietly: the block is just short, and the
-                        # records after it are read again from the next member (as fixity does)
-                        self._discard(offset)
-                        headers = record.rec_headers
-                        self.skip(
-                            offset,
-                            f"record cut short: {missing} bytes of its block missing",
-                            headers.get_header("WARC-Record-ID"),
-                            headers.get_header("WARC-Target-URI"),
-                            damaged=True,
-                        )
-                        return next_gzip_member(self.path, offset + 1)
-                    self._set_length(offset, length)
-                    if job is not None:
-                        yield job
-            except (ArchiveLoadFailed, zlib.error, EOFError, ValueError, OSError) as exc:
-                self._discard(last_end)  # the record that failed half-way, if it got a row
-                self.skip(last_end, f"damaged WARC data: {type(exc).__name__}: {exc}", damaged=True)
-                return next_gzip_member(self.path, last_end + 1)
-        return None
-
-    def _discard(self, offset: int) -> None:
-        captures = self.batch.captures
-        if captures and captures[-1]["warc_offset"] == offset:
-            captures.pop()
-
-    def _set_length(self, offset: int, length: int) -> None:
-        captures = self.batch.captures
-        if captures and captures[-1]["warc_offset"] == offset:
-            captures[-1]["warc_length"] = length
-
-    def _record(self, offset: int, record: ArcWarcRecord) -> ExtractionJob | None:
+    def _record(self, offset: int, length: int, record: ArcWarcRecord) -> ExtractionJob | None:
         self.batch.records += 1
         kind = record.rec_type
         headers = record.rec_headers
@@ -228,7 +195,7 @@ class WarcRecords:
             article_key = None
         truncated = headers.get_header("WARC-Truncated")
         profile = headers.get_header("WARC-Profile")
-        length = headers.get_header("Content-Length")
+        declared = headers.get_header("Content-Length")
         self.batch.captures.append(
             {
                 "record_id": record_id,
@@ -241,14 +208,14 @@ class WarcRecords:
                 "record_type": kind,
                 "warc_file": self.path.name,
                 "warc_offset": offset,
-                "warc_length": 0,
+                "warc_length": length,
                 "crawl_run_id": self.batch.crawl_run_id,
                 "refers_to": headers.get_header("WARC-Refers-To"),
                 "refers_to_uri": headers.get_header("WARC-Refers-To-Target-URI"),
                 "refers_to_date": _warc_time(headers.get_header("WARC-Refers-To-Date")),
                 "revisit_profile": profile.rstrip("/").rsplit("/", 1)[-1] if profile else None,
                 "article_key": article_key,
-                "content_length": int(length) if length and length.isdigit() else None,
+                "content_length": int(declared) if declared and declared.isdigit() else None,
                 "content_encoding": encoding,
                 "truncated": truncated,
                 "location": location,
