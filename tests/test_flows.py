@@ -149,9 +149,12 @@ def test_crawl_flow_publishes_what_was_archived_changed_and_failed(crawled: Craw
         f"| WARC bytes written | {crawl['bytes_written']:,} |",
     ):
         assert line in markdown.data
-    (failures,) = found["table"]
-    rows = json.loads(failures.data)
+    tables = {a.key: json.loads(a.data) for a in found["table"]}
+    assert set(tables) == {"crawl-sco-failures", "crawl-sco-skipped"}
+    rows = tables["crawl-sco-failures"]
     assert [(row["url"], row["reason"]) for row in rows] == [tuple(item) for item in crawl["failed"]]
+    skipped = [(row["warc_file"], int(row["offset"]), row["reason"]) for row in tables["crawl-sco-skipped"]]
+    assert skipped == [(s["warc_file"], s["warc_offset"], s["reason"]) for s in load["skipped"]]
     warcs = DataDir(crawled.data).warcs
     links = [a.data for a in found["markdown"] if a.description == "WARC file written"]  # link artifacts
     assert len(links) == len(crawl["warc_files"]) > 0
