@@ -11,10 +11,12 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import httpx
 import pytest
 from conftest import ArchiveHistory, run_cli
 
-from scoarchive.warc.reader import iter_records
+from scoarchive.service import background_server, create_app
+from scoarchive.warc.reader import iter_records, read_response
 from scoarchive.warehouse import connect
 
 
@@ -115,3 +117,32 @@ def test_damage_is_kept_in_the_warehouse_for_analysts(copy: Path) -> None:
     finally:
         con.close()
     assert rows == [(start,)]
+
+
+@pytest.mark.parametrize("mime", ["text/html", "image/jpeg"])
+def test_replay_never_serves_a_damaged_body_as_the_archives(copy: Path, mime: str) -> None:
+    """A flipped byte in a page (deflated) or in a photo (stored as sent, gzip level 0, where only
+    the member's CRC, which a single-record read never reaches, would tell): replay answers that
+    the record is damaged instead of serving bytes that are not the archive's."""
+    con = connect(copy)
+    try:
+        warc_file, offset, url, moment = con.execute(
+            "SELECT warc_file, warc_offset, url, strftime(capture_time, '%Y%m%d%H%M%S') FROM captures"
+            " WHERE record_type = 'response' AND status = 200 AND mime = ? AND warc_length > 4000"
+            " ORDER BY warc_file, warc_offset LIMIT 1",
+            [mime],
+        ).fetchone()
+    finally:
+        con.close()
+    path = copy / "warcs" / warc_file
+    body = read_response(copy / "warcs", warc_file, offset).read()
+    data = bytearray(path.read_bytes())
+    end = next(e for s, e in response_members(path) if s == offset)
+    stored = mime == "image/jpeg"  # the photo's own bytes are in the file as they are
+    where = data.index(body[2000:2064], offset, end) if stored else (offset + end) // 2
+    data[where] ^= 0x01
+    path.write_bytes(bytes(data))
+    with background_server(create_app(copy)) as base:
+        answer = httpx.get(f"{base}/web/{moment}id_/{url}", timeout=30)
+    assert answer.status_code == 404 and answer.content != body
+    assert "damaged" in answer.text or "unreadable" in answer.text

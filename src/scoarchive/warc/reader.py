@@ -5,12 +5,14 @@ own gzip member; reading a whole file goes member by member (:func:`scan`): each
 decompressed once with zlib, which checks its CRC and length, so any damage is found and named
 at the member's offset, and warcio parses the record from the decompressed bytes. After damage,
 reading resumes at the next member that holds a whole WARC record. Reading one record by offset
-(:func:`open_record`) streams it through warcio.
+(:func:`open_record`) streams it through warcio; a response read for replay is checked against
+its length and payload digest as it is read (:class:`ArchivedResponse`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import tempfile
 import zlib
@@ -23,6 +25,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArcWarcRecord, ArcWarcRecordLoader
 
 from scoarchive.core.httpmsg import parse_headers
+from scoarchive.warc.records import sha1_digest
 
 
 @contextlib.contextmanager
@@ -296,7 +299,12 @@ STREAM_CHUNK = 1 << 16
 @dataclass
 class ArchivedResponse:
     """An HTTP response as stored in a WARC record: status and header fields as received (names,
-    order and values unchanged), and the stored body as a stream from the WARC file."""
+    order and values unchanged), and the stored body as a stream from the WARC file.
+
+    The body is checked as it is read: a body shorter than its record says, or whose digest is
+    not the record's ``WARC-Payload-Digest``, raises :class:`DamagedBody` at its end (warcio
+    ends a damaged gzip member quietly), so replay never serves damaged bytes as the archive's.
+    """
 
     status: int
     headers: list[tuple[str, str]]
@@ -304,26 +312,47 @@ class ArchivedResponse:
     _first: bytes
     _stream: BinaryIO
     _handle: BinaryIO
+    _where: str = ""
+    _payload_digest: str | None = None
 
     def read(self) -> bytes:
         """The whole body (for bodies small enough to hold)."""
         try:
-            return self._first + self._stream.read()
+            body = self._first + self._stream.read()
+            hasher = hashlib.sha1(body)
+            self._check(len(body), hasher)
+            return body
         finally:
             self.close()
 
     def chunks(self) -> Iterator[bytes]:
         """The body in pieces, for bodies too large to hold; closes the file at the end."""
+        hasher, size = hashlib.sha1(), 0
         try:
-            if self._first:
-                yield self._first
-            while chunk := self._stream.read(STREAM_CHUNK):
+            chunk = self._first
+            while chunk:
+                hasher.update(chunk)
+                size += len(chunk)
                 yield chunk
+                chunk = self._stream.read(STREAM_CHUNK)
+            self._check(size, hasher)
         finally:
             self.close()
 
     def close(self) -> None:
         self._handle.close()
+
+    def _check(self, size: int, hasher: hashlib._Hash) -> None:
+        if size != self.body_length:
+            raise DamagedBody(
+                f"record at {self._where} damaged: body of {size} bytes, not {self.body_length}"
+            )
+        if self._payload_digest and sha1_digest(hasher) != self._payload_digest:
+            raise DamagedBody(f"record at {self._where} damaged: its body does not match WARC-Payload-Digest")
+
+
+class DamagedBody(ValueError):
+    """The stored body of a record is not what its record says (damaged WARC data)."""
 
 
 def read_response(warcs: Path, warc_file: str, warc_offset: int) -> ArchivedResponse:
@@ -352,7 +381,11 @@ def read_response(warcs: Path, warc_file: str, warc_offset: int) -> ArchivedResp
         head = buffer[:end]
         status_line = head.split(b"\r\n", 1)[0].decode("iso-8859-1").split()
         status = int(status_line[1]) if len(status_line) > 1 and status_line[1].isdigit() else 502
-        return ArchivedResponse(status, parse_headers(head), block_length - end, buffer[end:], stream, handle)
+        where = f"{warc_file}@{warc_offset}"
+        digest = warc.rec_headers.get_header("WARC-Payload-Digest") if warc.rec_type == "response" else None
+        return ArchivedResponse(
+            status, parse_headers(head), block_length - end, buffer[end:], stream, handle, where, digest
+        )
     except LookupError:
         handle.close()
         raise
