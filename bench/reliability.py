@@ -23,7 +23,14 @@ GUARANTEES = (
     ("one egress policy (loopback, localhost, 169.254.169.254, another port)", "tests/test_egress.py"),
     ("kill -9 at random moments, then the same command", "tests/test_crash_resume.py"),
     ("Ctrl-C mid-crawl and mid-reindex: exit 130, then a clean resume", "tests/test_interrupts.py"),
-    ("damaged WARC data: a flipped byte, a file deleted or emptied", "tests/test_damage.py"),
+    (
+        "damaged WARC data: a flipped byte, a file deleted or emptied, replay of a damaged body",
+        "tests/test_damage.py",
+    ),
+    (
+        "a byte flipped anywhere: every header, trailer and 24 random bytes a member",
+        "tests/test_damage_property.py",
+    ),
     ("fixity: digests, warehouse rows, missing files", "tests/test_verify.py"),
     ("HTML of any depth (10,000 nested elements)", "tests/test_deep_html.py"),
     ("a typo never changes the file system", "tests/test_cli_safety.py"),
