@@ -253,12 +253,10 @@ def test_bad_input_fails_at_once_with_a_clear_message(
         path = tmp_path / "example.toml"
         path.write_text(EXAMPLE_PROFILE, encoding="utf-8")
         options = {"profile": str(path)}
-    started = time.monotonic()
     state = crawl_flow(data=str(tmp_path / "data"), **options, return_state=True)
     assert state.is_failed()
-    assert time.monotonic() - started < 10  # no retry delays
     assert message in (state.message or "")
-    assert task_runs(state) == {"plan-crawl": 1}  # nothing fetched, nothing retried
+    assert task_runs(state) == {"plan-crawl": 1}  # one attempt: nothing fetched, nothing retried
     (report,) = artifacts(state)["markdown"]
     assert message in report.data and "not retried" in report.data
 
