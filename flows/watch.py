@@ -18,7 +18,7 @@ from scoarchive.capture.live import LIVE_RETRIES, WatchReport
 from scoarchive.orchestration import limits, reports
 from scoarchive.orchestration.options import crawl_config
 from scoarchive.orchestration.retry import check_watched
-from scoarchive.orchestration.tasks import RETRIES, load_warehouse, thread_pool
+from scoarchive.orchestration.tasks import RETRIES, fail_on_damage, load_warehouse, thread_pool
 
 
 @task(name="plan-watch", cache_policy=NO_CACHE)
@@ -70,7 +70,7 @@ def watch_flow(
     """Check archived articles (or the cited ``url`` list) on the live site; recapture drift."""
     key = reports.artifact_key("watch", profile, language)
     options = {"host_concurrency": host_concurrency, "delay": delay, "timeout": timeout}
-    recaptured = None
+    recaptured = loaded = None
     try:
         config = plan_watch(profile, language, data, connect_to or [], options, load)
         report = check_live(config, url, retries)
@@ -78,10 +78,11 @@ def watch_flow(
         if recapture_changed and changed:
             recaptured = recapture(config, changed)
             if load:
-                load_warehouse(config.data_dir, workers)
+                loaded = load_warehouse(config.data_dir, workers)
     except Exception as exc:
         create_markdown_artifact(reports.failure_markdown("watch", exc), key=key, description="watch failed")
         raise
     create_markdown_artifact(report.to_markdown(recaptured), key=key, description=f"{report.counts()}")
     create_table_artifact(report.rows(), key=f"{key}-changes", description="moved, gone, changed, errors")
+    fail_on_damage(loaded)
     return {"counts": report.counts(), "recaptured": recaptured.to_dict() if recaptured else None}
